@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * Composition root: load config, parse the graph, build telemetry, units, the service and the REST
+ * server, and wire the signals. The only file that reads process.argv / process.env or exits.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, type Config } from './config';
+import { callsChildServer, compilePlan, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
+import { gracefulShutdown } from './lifecycle/shutdown';
+import { PredictionService } from './service/prediction-service';
+import { createLogger, type Logger } from './telemetry/logger';
+import { EngineMetrics, imageLabels } from './telemetry/metrics';
+import { createRestServer } from './transports/http/server';
+import { createRemoteRestUnit, registerBuiltins, UnitRegistry } from './units';
+import { HttpUpstream } from './upstream/http';
+
+/** Connect timeout of child calls (Envoy's default; Seldon used Go's 30 s). */
+const CHILD_CONNECT_TIMEOUT_MS = 5_000;
+/** Largest child answer read into memory: V8's string limit, so a JSON answer can still be parsed. */
+const MAX_CHILD_RESPONSE_BYTES = 512 * 1024 * 1024;
+
+function main(): void {
+  const config = loadOrExit();
+  const logger = createLogger(config.logLevel);
+  const builtins = registerBuiltins(new UnitRegistry());
+  const spec = parseOrExit(config, builtins, logger);
+
+  const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version });
+  const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
+  const timeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;
+  const plan = compilePlan(spec, {
+    builtin: (node) => builtins.get(node.implementation)?.create(node, { random: Math.random }),
+    remote: (node, steps) => createRemoteRestUnit(node, steps, { http, timeoutMs, observe: metrics.nodeObserver(modelLabels(node, spec)) }),
+  });
+  const service = new PredictionService(plan, {
+    routingInjection: config.routingInjection,
+    readiness: { full: config.fullHealthChecks, timeoutMs: config.readinessCheckTimeoutMs },
+  });
+  const server = createRestServer({ config, service, metrics, logger });
+
+  process.on('uncaughtException', (err) => logger.error('uncaught exception (engine keeps serving)', { error: err.stack ?? String(err) }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection (engine keeps serving)', { error: err instanceof Error ? err.stack : String(err) }));
+
+  server.once('error', (err) => {
+    logger.error('REST server failed to start', { port: config.httpPort, error: err.message });
+    process.exit(1);
+  });
+  server.listen(config.httpPort, () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info('REST server listening', { port, graph: config.graphSource, predictor: spec.name, nodes: plan.nodes.size });
+  });
+
+  const shutdown = gracefulShutdown({
+    server,
+    startDraining: () => service.startDraining(),
+    closeUpstreams: () => http.close(),
+    shutdownDelayMs: config.shutdownDelayMs,
+    gracefulTimeoutMs: config.gracefulTimeoutMs,
+    logger,
+    exit: (code) => process.exit(code),
+  });
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function loadOrExit(): Config {
+  try {
+    const result = loadConfig({ argv: process.argv.slice(2), env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+    if (result.kind === 'help') {
+      process.stdout.write(result.text);
+      process.exit(0);
+    }
+    const logger = createLogger(result.config.logLevel);
+    for (const warning of result.warnings) logger.warn(warning);
+    return result.config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`infergraph: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+function parseOrExit(config: Config, builtins: UnitRegistry, logger: Logger): PredictorSpec {
+  try {
+    const spec = parsePredictorSpec(config.predictorSpec, {
+      isBuiltin: (name) => builtins.get(name) !== undefined,
+      checkBuiltin: (node) => builtins.get(node.implementation)?.check(node),
+    });
+    const grpcNodes = grpcChildren(spec.graph);
+    if (grpcNodes.length > 0) throw new GraphError(grpcNodes.map((n) => `node "${n}": endpoint.type GRPC is not supported yet (REST children only)`));
+    return spec;
+  } catch (err) {
+    if (!(err instanceof GraphError)) throw err;
+    logger.error('failed to load the graph', { source: config.graphSource, problems: err.problems });
+    process.stderr.write(`infergraph: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+function grpcChildren(node: NodeSpec): string[] {
+  const own = node.endpoint?.type === 'GRPC' && callsChildServer(node) ? [node.name] : [];
+  return own.concat(...node.children.map(grpcChildren));
+}
+
+/** model_name / model_image / model_version of a node's client metrics (section 7). */
+function modelLabels(node: NodeSpec, spec: PredictorSpec): { modelName: string; modelImage: string; modelVersion: string } {
+  const container = spec.containers.find((c) => c.name === node.name);
+  const { image, version } = imageLabels(container?.image ?? '');
+  return { modelName: node.name, modelImage: image, modelVersion: version };
+}
+
+main();

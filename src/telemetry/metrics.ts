@@ -1,0 +1,112 @@
+import { collectDefaultMetrics, Histogram, Registry, Summary } from 'prom-client';
+
+/** Buckets and objectives of Seldon's executor (section 7). */
+export const SELDON_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const SUMMARY_PERCENTILES = [0.5, 0.75, 0.9, 0.98, 0.99, 1.0];
+const SUMMARY_MAX_AGE_SECONDS = 600;
+const SUMMARY_AGE_BUCKETS = 5;
+
+const SERVER_LABELS = ['deployment_name', 'predictor_name', 'predictor_version', 'service', 'method', 'code'] as const;
+const CLIENT_LABELS = ['deployment_name', 'predictor_name', 'predictor_version', 'service', 'model_name', 'model_image', 'model_version', 'method', 'code'] as const;
+
+type ServerLabels = Record<(typeof SERVER_LABELS)[number], string>;
+type ClientLabels = Record<(typeof CLIENT_LABELS)[number], string>;
+
+export interface PredictorLabels {
+  readonly deploymentName: string;
+  readonly predictorName: string;
+  readonly predictorVersion: string;
+}
+
+export interface ModelLabels {
+  readonly modelName: string;
+  readonly modelImage: string;
+  readonly modelVersion: string;
+}
+
+/** Records server requests: `service` is predictions|feedback|status|metadata (or a gRPC method). */
+export type ServerObserver = (service: string, method: string, code: string, seconds: number) => void;
+/** Records child calls of one node: `service` is the child path (or gRPC method). */
+export type NodeObserver = (service: string, method: string, code: string, seconds: number) => void;
+
+/**
+ * Seldon's executor metrics on the engine's own registry, with process metrics. Label objects are
+ * built once per distinct (service, method, code) and reused: their number is bounded by the graph
+ * and the route table, never by what a client sends.
+ */
+export class EngineMetrics {
+  readonly registry: Registry;
+  readonly #serverHistogram: Histogram<(typeof SERVER_LABELS)[number]>;
+  readonly #serverSummary: Summary<(typeof SERVER_LABELS)[number]>;
+  readonly #clientHistogram: Histogram<(typeof CLIENT_LABELS)[number]>;
+  readonly #clientSummary: Summary<(typeof CLIENT_LABELS)[number]>;
+  readonly #predictor: PredictorLabels;
+  readonly #serverLabels = new Map<string, ServerLabels>();
+
+  constructor(predictor: PredictorLabels, registry = new Registry()) {
+    this.registry = registry;
+    this.#predictor = predictor;
+    const registers = [registry];
+    this.#serverHistogram = new Histogram({ name: 'seldon_api_executor_server_requests_seconds', help: 'A histogram of latencies for executor server', labelNames: SERVER_LABELS, buckets: SELDON_BUCKETS, registers });
+    this.#serverSummary = new Summary({ name: 'seldon_api_executor_server_requests_seconds_summary', help: 'A summary of latencies for executor server', labelNames: SERVER_LABELS, percentiles: SUMMARY_PERCENTILES, maxAgeSeconds: SUMMARY_MAX_AGE_SECONDS, ageBuckets: SUMMARY_AGE_BUCKETS, registers });
+    this.#clientHistogram = new Histogram({ name: 'seldon_api_executor_client_requests_seconds', help: 'A histogram of latencies for client calls from executor', labelNames: CLIENT_LABELS, buckets: SELDON_BUCKETS, registers });
+    this.#clientSummary = new Summary({ name: 'seldon_api_executor_client_requests_seconds_summary', help: 'A summary of latencies for client calls from executor', labelNames: CLIENT_LABELS, percentiles: SUMMARY_PERCENTILES, maxAgeSeconds: SUMMARY_MAX_AGE_SECONDS, ageBuckets: SUMMARY_AGE_BUCKETS, registers });
+    collectDefaultMetrics({ register: registry });
+  }
+
+  readonly observeServer: ServerObserver = (service, method, code, seconds) => {
+    const key = `${service}\u0000${method}\u0000${code}`;
+    let labels = this.#serverLabels.get(key);
+    if (labels === undefined) {
+      labels = Object.freeze({
+        deployment_name: this.#predictor.deploymentName,
+        predictor_name: this.#predictor.predictorName,
+        predictor_version: this.#predictor.predictorVersion,
+        service, method, code,
+      });
+      this.#serverLabels.set(key, labels);
+    }
+    this.#serverHistogram.observe(labels, seconds);
+    this.#serverSummary.observe(labels, seconds);
+  };
+
+  /** An observer for one graph node's child calls; call at graph load. */
+  nodeObserver(model: ModelLabels): NodeObserver {
+    const cache = new Map<string, ClientLabels>();
+    const p = this.#predictor;
+    return (service, method, code, seconds) => {
+      const key = `${service}\u0000${method}\u0000${code}`;
+      let labels = cache.get(key);
+      if (labels === undefined) {
+        labels = Object.freeze({
+          deployment_name: p.deploymentName, predictor_name: p.predictorName, predictor_version: p.predictorVersion,
+          service, model_name: model.modelName, model_image: model.modelImage, model_version: model.modelVersion, method, code,
+        });
+        cache.set(key, labels);
+      }
+      this.#clientHistogram.observe(labels, seconds);
+      this.#clientSummary.observe(labels, seconds);
+    };
+  }
+
+  /** Prometheus text exposition of everything on the registry. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * model_image / model_version from a container image reference. Seldon split on ':' and broke on
+ * registries with a port (quirk 20); we split at the last ':' after the last '/', and drop a digest.
+ */
+export function imageLabels(image: string): { image: string; version: string } {
+  const ref = image.split('@')[0] ?? '';
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { image: ref.slice(0, colon), version: ref.slice(colon + 1) };
+  return { image: ref, version: '' };
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../config/schema';
+import { engineError, toEngineError, type EngineError } from '../../errors';
+import type { CallContext } from '../../graph/unit';
+import { Payload } from '../../message/payload';
+import type { PredictionService } from '../../service/prediction-service';
+import type { EngineMetrics } from '../../telemetry/metrics';
+import type { Logger } from '../../telemetry/logger';
+import { forwardHeaders } from '../../upstream/headers';
+import { readBody } from './body';
+import { sendError, sendPayload } from './respond';
+import { RouteTable, type RouteMatch } from './routes';
+
+export interface HttpServerDeps {
+  readonly config: Config;
+  readonly service: PredictionService;
+  readonly metrics: EngineMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * The REST server of the seldon protocol. Each request: match the route, set Seldon's headers
+ * (puid, nosniff, CORS, CloudEvents), read the body within the limit, run the service, answer.
+ * Nothing a client sends can throw out of the handler.
+ */
+export function createRestServer(deps: HttpServerDeps): Server {
+  const { config } = deps;
+  const routes = new RouteTable(config.prometheusPath);
+  const options: ServerOptions = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (30 s by default, reliability.md 3.3).
+    connectionsCheckingInterval: 1000,
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res, routes, deps).catch((err: unknown) => {
+      deps.logger.error('unexpected failure in the REST handler', { error: String(err) });
+      sendError(res, toEngineError(err));
+    });
+  };
+  if (config.tls !== undefined) {
+    return createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
+  }
+  return createHttpServer(options, handler);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> {
+  const started = performance.now();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const match = routes.match(q === -1 ? url : url.slice(0, q));
+  const method = req.method ?? 'GET';
+  const puid = headerValue(req.headers['seldon-puid']) || randomUUID();
+  setCommonHeaders(req, res, puid, match, deps);
+
+  if (match === undefined) return sendError(res, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
+  const { route } = match;
+  if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) {
+    res.writeHead(200, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  if (!route.methods.includes(method)) {
+    return sendError(res, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`), { Allow: route.allow });
+  }
+  if (route.service !== undefined) {
+    const service = route.service;
+    res.once('finish', () => deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000));
+  }
+  switch (route.kind) {
+    case 'live':
+      return empty(res, 200);
+    case 'ready':
+    case 'readiness':
+      return empty(res, (await deps.service.ready()) ? 200 : 503);
+    case 'metrics': {
+      const text = await deps.metrics.render();
+      res.writeHead(200, { 'Content-Type': deps.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    default:
+      return serveGraph(req, res, match, puid, deps);
+  }
+}
+
+async function serveGraph(req: IncomingMessage, res: ServerResponse, match: RouteMatch, puid: string, deps: HttpServerDeps): Promise<void> {
+  const abort = new AbortController();
+  // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
+  });
+  const ctx: CallContext = { puid, headers: forwardHeaders(req.headers, puid), signal: abort.signal, routing: new Map() };
+  try {
+    let answer: Payload;
+    switch (match.route.kind) {
+      case 'predictions':
+        answer = await deps.service.predict(await requestPayload(req, deps), ctx);
+        break;
+      case 'feedback':
+        answer = await deps.service.feedback(await requestPayload(req, deps), ctx);
+        break;
+      case 'status':
+        answer = await deps.service.status(match.model, ctx);
+        break;
+      case 'metadata':
+        answer = await deps.service.metadata(match.model, ctx);
+        break;
+      default:
+        answer = await deps.service.graphMetadata(ctx);
+    }
+    sendPayload(res, answer);
+  } catch (err) {
+    const error = toEngineError(err);
+    logFailure(deps.logger, error, puid, match);
+    if (error.code === 'PAYLOAD_TOO_LARGE') res.setHeader('Connection', 'close');
+    if (error.code === 'CLIENT_CLOSED' && abort.signal.aborted) return; // nobody to answer
+    sendError(res, error);
+  }
+}
+
+async function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promise<Payload> {
+  const body = await readBody(req, deps.config.maxBodyBytes);
+  return new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']));
+}
+
+function setCommonHeaders(req: IncomingMessage, res: ServerResponse, puid: string, match: RouteMatch | undefined, deps: HttpServerDeps): void {
+  const { config } = deps;
+  res.setHeader('Seldon-Puid', puid);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Access-Control-Allow-Origin', config.corsAllowedOrigins);
+  res.setHeader('Access-Control-Allow-Headers', config.corsAllowedHeaders);
+  if (match?.route.corsMethods !== undefined) res.setHeader('Access-Control-Allow-Methods', match.route.corsMethods);
+  if (req.headers['ce-specversion'] !== undefined) {
+    res.setHeader('Ce-Id', puid);
+    res.setHeader('Ce-Specversion', '0.3');
+    res.setHeader('Ce-Path', (req.url ?? '/').split('?')[0] ?? '/');
+    res.setHeader('Ce-Type', `seldon.${config.sdep}.${config.namespace}.response`);
+    res.setHeader('Ce-Source', `seldon.${config.sdep}`);
+  }
+  if (deps.service.draining) res.shouldKeepAlive = false;
+}
+
+function empty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+function logFailure(logger: Logger, err: EngineError, puid: string, match: RouteMatch): void {
+  const fields = { puid, route: match.route.kind, code: err.code, status: err.httpStatus, error: err.message };
+  if (err.httpStatus >= 500 && err.code !== 'CHILD_STATUS') logger.error('request failed', fields);
+  else logger.info('request failed', fields);
+}

@@ -1,0 +1,72 @@
+import { engineError } from '../../errors';
+import type { NodeSpec } from '../../graph/spec';
+import type { Unit } from '../../graph/unit';
+import { Payload } from '../../message/payload';
+import { formatShape, numericDataJson, readNumericData, sameShape, type NumericData } from '../../message/tensor';
+import type { BuiltinUnit } from '../registry';
+
+/**
+ * AVERAGE_COMBINER: the element-wise mean of its children's outputs, as the Java engine computed it
+ * (the Go executor returned the first output unchanged). Unlike Java, any shape is accepted (not only
+ * 2-D), as long as every output has the same one; ndarray and tensor outputs may be mixed.
+ */
+export const averageCombiner: BuiltinUnit = {
+  name: 'AVERAGE_COMBINER',
+  check(node: NodeSpec): string[] {
+    return node.children.length === 0 ? ['AVERAGE_COMBINER needs at least 1 child, it has none.'] : [];
+  },
+  create(node: NodeSpec): Unit {
+    const prefix = `AVERAGE_COMBINER node ${JSON.stringify(node.name)}`;
+    return { aggregate: async (msgs): Promise<Payload> => average(msgs, prefix) };
+  },
+};
+
+/**
+ * The mean of `msgs`, keeping the first message's kind, names, meta and status. Sums into one
+ * Float64Array (one pass per input) so a large tensor costs little beyond its JSON parse.
+ */
+function average(msgs: readonly Payload[], prefix: string): Payload {
+  const n = msgs.length;
+  if (n === 0) throw engineError('INVALID_COMBINER_INPUT', `${prefix}: got no inputs`);
+  let first: { message: Record<string, unknown>; data: NumericData } | undefined;
+  let sum = new Float64Array(0);
+  for (let i = 0; i < n; i++) {
+    const message = parse(msgs[i] as Payload, i, n, prefix);
+    const data = readNumericData(message, `${prefix}: input ${i}`, 'INVALID_COMBINER_INPUT');
+    if (first === undefined) {
+      // readNumericData checked it is an object.
+      first = { message: message as Record<string, unknown>, data };
+      sum = Float64Array.from(data.values);
+      continue;
+    }
+    if (!sameShape(data.shape, first.data.shape)) {
+      throw engineError(
+        'INVALID_COMBINER_INPUT',
+        `${prefix}: input ${i} has shape ${formatShape(data.shape)}, input 0 has shape ${formatShape(first.data.shape)}`,
+      );
+    }
+    const { values } = data;
+    for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] as number) + (values[j] as number);
+  }
+  if (first === undefined) throw engineError('INTERNAL', `${prefix}: no first input`);
+  for (let j = 0; j < sum.length; j++) {
+    const mean = (sum[j] as number) / n;
+    // JSON has no Infinity: JSON.stringify would silently write null.
+    if (!Number.isFinite(mean)) throw engineError('INVALID_COMBINER_INPUT', `${prefix}: the sum of element ${j} overflows`);
+    sum[j] = mean;
+  }
+  const out: Record<string, unknown> = { data: numericDataJson(first.data.kind, first.data.shape, sum, first.data.names) };
+  // Cloned: the output's JSON may be edited downstream, and the input must stay as it was.
+  const { meta, status } = first.message;
+  if (meta !== undefined) out['meta'] = structuredClone(meta);
+  if (status !== undefined) out['status'] = structuredClone(status);
+  return Payload.fromJson(out);
+}
+
+function parse(msg: Payload, i: number, n: number, prefix: string): unknown {
+  try {
+    return msg.json(`input ${i}`);
+  } catch (err) {
+    throw engineError('CHILD_BAD_RESPONSE', `${prefix}: input ${i} of ${n} is not JSON (${(err as Error).message})`, { cause: err });
+  }
+}

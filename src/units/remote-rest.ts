@@ -1,0 +1,108 @@
+import type { Pool } from 'undici';
+import { engineError } from '../errors';
+import type { NodeSpec, RemoteStep } from '../graph';
+import type { CallContext, Unit } from '../graph/unit';
+import { Payload } from '../message/payload';
+import { routeFromResponse } from '../message/route-response';
+import type { HttpReply, HttpUpstream } from '../upstream/http';
+
+/** Child paths of the Seldon protocol (section 3.2). */
+export const REST_PATHS: Readonly<Record<RemoteStep | 'status' | 'metadata', string>> = {
+  predict: '/predict',
+  'transform-input': '/transform-input',
+  route: '/route',
+  aggregate: '/aggregate',
+  'transform-output': '/transform-output',
+  'send-feedback': '/send-feedback',
+  status: '/health/status',
+  metadata: '/metadata',
+};
+
+/** Records one child call that got an answer (Seldon does not observe transport failures). */
+export type ClientObserver = (path: string, method: string, code: string, seconds: number) => void;
+
+export interface RemoteRestOptions {
+  readonly http: HttpUpstream;
+  /** Per-call deadline (`seldon.io/rest-timeout`, or the default ceiling). */
+  readonly timeoutMs: number;
+  readonly observe: ClientObserver;
+}
+
+/**
+ * A node whose steps are calls to its model server over REST. Everything that does not change per
+ * request (origin, pool, URLs) is fixed here, at graph load.
+ */
+export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteStep>, options: RemoteRestOptions): Unit {
+  const endpoint = node.endpoint;
+  if (endpoint === undefined) throw new Error(`node "${node.name}" has no endpoint`); // parse.ts guarantees one
+  const origin = `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.httpPort}`;
+  const pool = options.http.pool(origin);
+  const send = (path: string, method: 'GET' | 'POST', msg: Payload | undefined, ctx: CallContext): Promise<HttpReply> =>
+    call(pool, origin, path, method, msg, ctx, node.name, options);
+  const post = async (step: RemoteStep, msg: Payload, ctx: CallContext): Promise<Payload> => replyPayload(await send(REST_PATHS[step], 'POST', msg, ctx), node.name, REST_PATHS[step]);
+  const get = async (path: string, ctx: CallContext): Promise<Payload> => replyPayload(await send(path, 'GET', undefined, ctx), node.name, path);
+  const childNames = node.children.map((c) => c.name);
+
+  const unit: Unit = {
+    status: (ctx) => get(REST_PATHS.status, ctx),
+    metadata: (ctx) => get(REST_PATHS.metadata, ctx),
+  };
+  if (steps.has('transform-input')) unit.transformInput = (msg, ctx) => post('transform-input', msg, ctx);
+  else if (steps.has('predict')) unit.transformInput = (msg, ctx) => post('predict', msg, ctx);
+  if (steps.has('route')) unit.route = async (msg, ctx) => routeFromResponse(await post('route', msg, ctx), node.name);
+  if (steps.has('aggregate')) unit.aggregate = (msgs, ctx) => post('aggregate', aggregateBody(msgs, node.name, childNames), ctx);
+  if (steps.has('transform-output')) unit.transformOutput = (msg, ctx) => post('transform-output', msg, ctx);
+  if (steps.has('send-feedback')) unit.sendFeedback = (msg, ctx) => post('send-feedback', msg, ctx);
+  return unit;
+}
+
+async function call(pool: Pool, origin: string, path: string, method: 'GET' | 'POST', msg: Payload | undefined, ctx: CallContext, node: string, options: RemoteRestOptions): Promise<HttpReply> {
+  const started = performance.now();
+  const reply = await options.http.request(pool, {
+    method,
+    path,
+    url: origin + path,
+    body: msg?.body,
+    contentType: msg?.contentType ?? '',
+    contentEncoding: msg?.contentEncoding ?? '',
+    headers: ctx.headers,
+    timeoutMs: options.timeoutMs,
+    signal: ctx.signal,
+    node,
+  });
+  options.observe(path, method === 'POST' ? 'post' : 'get', String(reply.status), (performance.now() - started) / 1000);
+  return reply;
+}
+
+/** A 200 becomes the next payload; any other status goes back to the caller unchanged (section 2.3). */
+function replyPayload(reply: HttpReply, node: string, path: string): Payload {
+  if (reply.status !== 200) {
+    throw engineError('CHILD_STATUS', `node "${node}" answered ${reply.status} to ${path}`, {
+      reply: { status: reply.status, body: reply.body, contentType: reply.contentType },
+    });
+  }
+  return new Payload(reply.body, reply.contentType, reply.contentEncoding);
+}
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/**
+ * The combiner's input: the children's outputs joined as a JSON array of their raw bytes (Seldon's
+ * wire format, section 3.3), with the first output's content type. Each output must be JSON.
+ */
+function aggregateBody(msgs: readonly Payload[], node: string, children: readonly string[]): Payload {
+  const parts: Buffer[] = [OPEN];
+  msgs.forEach((m, i) => {
+    try {
+      m.json();
+    } catch {
+      throw engineError('CHILD_BAD_RESPONSE', `combiner "${node}" needs JSON, but the output of child "${children[i] ?? i}" is not JSON`);
+    }
+    if (i > 0) parts.push(COMMA);
+    parts.push(m.decodedBody());
+  });
+  parts.push(CLOSE);
+  return new Payload(Buffer.concat(parts), msgs[0]?.contentType || 'application/json');
+}

@@ -1,0 +1,185 @@
+import { Pool, type Dispatcher } from 'undici';
+import { engineError, EngineError } from '../errors';
+
+/** One finished child answer, whatever its status. */
+export interface HttpReply {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+}
+
+export interface HttpCall {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** Full URL, for error messages. */
+  readonly url: string;
+  readonly body: Buffer | undefined;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Downstream headers to forward (already filtered, see headers.ts). */
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  /** Whole-call deadline: connect, headers and body. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Graph node, for error messages. */
+  readonly node: string;
+}
+
+export interface HttpUpstreamOptions {
+  readonly connectTimeoutMs: number;
+  /** Largest child answer read into memory; larger answers fail with CHILD_BAD_RESPONSE. */
+  readonly maxResponseBytes: number;
+}
+
+/**
+ * REST child calls: one keep-alive undici Pool per child origin, made when the graph is compiled, and
+ * requests sent with `dispatch` (the cheapest undici API, performance.md section 4). Every call has a
+ * deadline and follows the caller's AbortSignal.
+ */
+export class HttpUpstream {
+  readonly #pools = new Map<string, Pool>();
+  readonly #options: HttpUpstreamOptions;
+
+  constructor(options: HttpUpstreamOptions) {
+    this.#options = options;
+  }
+
+  /** The pool for an origin (`http://host:port`), created on first use; call at graph load. */
+  pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, {
+        connect: { timeout: this.#options.connectTimeoutMs },
+        // The per-call deadline (HttpCall.timeoutMs) is the real limit; these only disable undici's own 300 s ones.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        keepAliveTimeout: 30_000,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Sends one request and resolves with the child's answer (any status); rejects with an EngineError. */
+  request(pool: Pool, call: HttpCall): Promise<HttpReply> {
+    return new Promise<HttpReply>((resolve, reject) => {
+      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, resolve, reject));
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => p.destroy())));
+    this.#pools.clear();
+  }
+}
+
+function dispatchOptions(call: HttpCall): Dispatcher.DispatchOptions {
+  const headers: Record<string, string | string[]> = { ...call.headers };
+  if (call.body !== undefined) {
+    if (call.contentType !== '') headers['content-type'] = call.contentType;
+    if (call.contentEncoding !== '') headers['content-encoding'] = call.contentEncoding;
+  }
+  return { method: call.method, path: call.path, headers, body: call.body ?? null };
+}
+
+type Controller = Dispatcher.DispatchController;
+
+/** undici handler that collects the answer into one Buffer, with deadline and abort handling. */
+class ReplyCollector implements Dispatcher.DispatchHandler {
+  readonly #call: HttpCall;
+  readonly #max: number;
+  readonly #resolve: (reply: HttpReply) => void;
+  readonly #reject: (err: EngineError) => void;
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  #status = 0;
+  #contentType = '';
+  #contentEncoding = '';
+  #controller: Controller | undefined;
+  #failure: EngineError | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+  readonly #onAbort = (): void => this.#fail(engineError('CLIENT_CLOSED', `call to node "${this.#call.node}" (${this.#call.url}) aborted: ${abortReason(this.#call.signal)}`));
+
+  constructor(call: HttpCall, max: number, resolve: (reply: HttpReply) => void, reject: (err: EngineError) => void) {
+    this.#call = call;
+    this.#max = max;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (call.signal.aborted) {
+      this.#onAbort();
+      return;
+    }
+    call.signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#timer = setTimeout(() => this.#fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`)), call.timeoutMs);
+  }
+
+  /** Records the failure and aborts the request; the rejection happens in onResponseError. */
+  #fail(err: EngineError): void {
+    if (this.#done || this.#failure !== undefined) return;
+    this.#failure = err;
+    if (this.#controller !== undefined) this.#controller.abort(err);
+    else this.#finish(err);
+  }
+
+  #finish(result: EngineError | HttpReply): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#call.signal.removeEventListener('abort', this.#onAbort);
+    if (result instanceof EngineError) this.#reject(result);
+    else this.#resolve(result);
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    if (this.#failure !== undefined) controller.abort(this.#failure);
+  }
+
+  onResponseStart(_controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational: the real answer follows
+    this.#status = statusCode;
+    this.#contentType = firstHeader(headers['content-type']);
+    this.#contentEncoding = firstHeader(headers['content-encoding']);
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#max) {
+      this.#failure = engineError('CHILD_BAD_RESPONSE', `node "${this.#call.node}" answered more than ${this.#max} bytes from ${this.#call.url}`);
+      controller.abort(this.#failure);
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#size);
+    this.#finish({ status: this.#status, body, contentType: this.#contentType, contentEncoding: this.#contentEncoding });
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    this.#finish(this.#failure ?? transportError(this.#call, error));
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : 'the caller went away';
+}
+
+/** Maps an undici failure to CHILD_TIMEOUT or CHILD_UNREACHABLE, naming node, method and URL. */
+function transportError(call: HttpCall, error: Error): EngineError {
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { message?: unknown } }).cause;
+  const detail = [error.message, typeof cause?.message === 'string' ? cause.message : ''].filter((s) => s !== '').join(': ');
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return engineError('CHILD_TIMEOUT', `node "${call.node}": ${call.method} ${call.url} timed out (${detail})`);
+  }
+  return engineError('CHILD_UNREACHABLE', `node "${call.node}": ${call.method} ${call.url} failed: ${detail || String(code)}`);
+}
