@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { callsChildServer, compilePlan, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
 import { gracefulShutdown } from './lifecycle/shutdown';
 import { PredictionService } from './service/prediction-service';
-import { createLogger, type Logger } from './telemetry/logger';
+import { createLogger } from './telemetry/logger';
 import { EngineMetrics, imageLabels } from './telemetry/metrics';
 import { createRestServer } from './transports/http/server';
 import { createRemoteRestUnit, registerBuiltins, UnitRegistry } from './units';
@@ -24,7 +24,7 @@ function main(): void {
   const config = loadOrExit();
   const logger = createLogger(config.logLevel);
   const builtins = registerBuiltins(new UnitRegistry());
-  const spec = parseOrExit(config, builtins, logger);
+  const spec = parseOrExit(config, builtins);
 
   const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version });
   const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
@@ -81,7 +81,7 @@ function loadOrExit(): Config {
   }
 }
 
-function parseOrExit(config: Config, builtins: UnitRegistry, logger: Logger): PredictorSpec {
+function parseOrExit(config: Config, builtins: UnitRegistry): PredictorSpec {
   try {
     const spec = parsePredictorSpec(config.predictorSpec, {
       isBuiltin: (name) => builtins.get(name) !== undefined,
@@ -92,7 +92,6 @@ function parseOrExit(config: Config, builtins: UnitRegistry, logger: Logger): Pr
     return spec;
   } catch (err) {
     if (!(err instanceof GraphError)) throw err;
-    logger.error('failed to load the graph', { source: config.graphSource, problems: err.problems });
     process.stderr.write(`infergraph: ${err.message}\n`);
     process.exit(1);
   }
