@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { EngineError } from '../../../src/errors';
 import { Payload } from '../../../src/message/payload';
@@ -68,7 +69,11 @@ test('a SeldonMessage without route data means all children (-1)', () => {
 test('a body that is not JSON', () => {
   const message = rejects('route: 1', /a body that is not JSON/);
   assert.ok(message.endsWith(': "route: 1"'), message);
-  rejects(reply('\u001f\u008b', 'application/json', 'gzip'), /not JSON \(.*Content-Encoding gzip/);
+  rejects(reply('\u001f\u008b', 'application/json', 'gzip'), /not JSON \(.*could not be decoded from gzip/);
+});
+
+test('a gzip-encoded route answer is decoded', () => {
+  assert.equal(routeFromResponse(new Payload(gzipSync('{"data":{"ndarray":[[1]]}}'), 'application/json', 'gzip'), 'my-router'), 1);
 });
 
 test('empty lists', () => {
