@@ -5,20 +5,29 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { callsChildServer, compilePlan, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
+import { compilePlan, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
 import { gracefulShutdown } from './lifecycle/shutdown';
 import { PredictionService } from './service/prediction-service';
 import { createLogger } from './telemetry/logger';
 import { EngineMetrics, imageLabels } from './telemetry/metrics';
+import { loadSeldonProtocol } from './protocols/seldon';
+import { addReflection } from './transports/grpc/reflection';
+import { createGrpcServer, listenGrpc } from './transports/grpc/server';
 import { createRestServer } from './transports/http/server';
-import { createRemoteRestUnit, registerBuiltins, UnitRegistry } from './units';
+import { createRemoteGrpcUnit, createRemoteRestUnit, registerBuiltins, UnitRegistry } from './units';
+import { GrpcUpstream } from './upstream/grpc';
 import { HttpUpstream } from './upstream/http';
 
 /** Connect timeout of child calls (Envoy's default; Seldon used Go's 30 s). */
 const CHILD_CONNECT_TIMEOUT_MS = 5_000;
 /** Largest child answer read into memory: V8's string limit, so a JSON answer can still be parsed. */
 const MAX_CHILD_RESPONSE_BYTES = 512 * 1024 * 1024;
+/** gRPC connections per child: Seldon's executor keeps a pool of 10 per host:port. */
+const GRPC_CHANNELS_PER_CHILD = 10;
+/** The proto files, beside dist/ in the repository and in the image. */
+const PROTO_DIR = join(__dirname, '..', '..', 'protos');
 
 function main(): void {
   const config = loadOrExit();
@@ -27,17 +36,29 @@ function main(): void {
   const spec = parseOrExit(config, builtins);
 
   const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version });
+  const codec = loadSeldonProtocol(PROTO_DIR);
   const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
-  const timeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;
+  const grpc = new GrpcUpstream({ maxMessageBytes: config.annotations.grpcMaxMessageSize, channelsPerTarget: GRPC_CHANNELS_PER_CHILD });
+  const restTimeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;
+  const grpcTimeoutMs = config.annotations.grpcTimeoutMs ?? config.defaultRestTimeoutMs;
   const plan = compilePlan(spec, {
     builtin: (node) => builtins.get(node.implementation)?.create(node, { random: Math.random }),
-    remote: (node, steps) => createRemoteRestUnit(node, steps, { http, timeoutMs, observe: metrics.nodeObserver(modelLabels(node, spec)) }),
+    // The child's own endpoint.type picks the transport, whatever transport the caller used.
+    remote: (node, steps) => {
+      const observe = metrics.nodeObserver(modelLabels(node, spec));
+      if (node.endpoint?.type === 'GRPC') {
+        return createRemoteGrpcUnit(node, steps, { grpc, codec, timeoutMs: grpcTimeoutMs, readyTimeoutMs: config.readinessCheckTimeoutMs, observe: (m, code, s) => observe(m, 'unary', code, s) });
+      }
+      return createRemoteRestUnit(node, steps, { http, timeoutMs: restTimeoutMs, observe });
+    },
   });
   const service = new PredictionService(plan, {
     routingInjection: config.routingInjection,
     readiness: { full: config.fullHealthChecks, timeoutMs: config.readinessCheckTimeoutMs },
   });
   const server = createRestServer({ config, service, metrics, logger });
+  const grpcServer = createGrpcServer({ config, service, metrics, logger, codec });
+  addReflection(grpcServer, PROTO_DIR);
 
   process.on('uncaughtException', (err) => logger.error('uncaught exception (engine keeps serving)', { error: err.stack ?? String(err) }));
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection (engine keeps serving)', { error: err instanceof Error ? err.stack : String(err) }));
@@ -46,15 +67,26 @@ function main(): void {
     logger.error('REST server failed to start', { port: config.httpPort, error: err.message });
     process.exit(1);
   });
-  server.listen(config.httpPort, () => {
-    const { port } = server.address() as AddressInfo;
-    logger.info('REST server listening', { port, graph: config.graphSource, predictor: spec.name, nodes: plan.nodes.size });
+  // gRPC first: once the REST line is logged, both servers take requests.
+  listenGrpc(grpcServer, config).then((grpcPort) => {
+    logger.info('gRPC server listening', { grpc_port: grpcPort });
+    server.listen(config.httpPort, () => {
+      const { port } = server.address() as AddressInfo;
+      logger.info('REST server listening', { port, grpc_port: grpcPort, graph: config.graphSource, predictor: spec.name, nodes: plan.nodes.size });
+    });
+  }, (err: Error) => {
+    logger.error('gRPC server failed to start', { port: config.grpcPort, error: err.message });
+    process.exit(1);
   });
 
   const shutdown = gracefulShutdown({
     server,
+    grpcServer,
     startDraining: () => service.startDraining(),
-    closeUpstreams: () => http.close(),
+    closeUpstreams: async () => {
+      grpc.close();
+      await http.close();
+    },
     shutdownDelayMs: config.shutdownDelayMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     logger,
@@ -87,19 +119,12 @@ function parseOrExit(config: Config, builtins: UnitRegistry): PredictorSpec {
       isBuiltin: (name) => builtins.get(name) !== undefined,
       checkBuiltin: (node) => builtins.get(node.implementation)?.check(node),
     });
-    const grpcNodes = grpcChildren(spec.graph);
-    if (grpcNodes.length > 0) throw new GraphError(grpcNodes.map((n) => `node "${n}": endpoint.type GRPC is not supported yet (REST children only)`));
     return spec;
   } catch (err) {
     if (!(err instanceof GraphError)) throw err;
     process.stderr.write(`infergraph: ${err.message}\n`);
     process.exit(1);
   }
-}
-
-function grpcChildren(node: NodeSpec): string[] {
-  const own = node.endpoint?.type === 'GRPC' && callsChildServer(node) ? [node.name] : [];
-  return own.concat(...node.children.map(grpcChildren));
 }
 
 /** model_name / model_image / model_version of a node's client metrics (section 7). */

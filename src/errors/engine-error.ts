@@ -1,4 +1,5 @@
-import { ERROR_CODES, type ErrorCode, type GrpcCode } from './codes';
+import { ERROR_CODES, type ErrorCode } from './codes';
+import { grpcCodeForHttpStatus } from './status-maps';
 
 /** A child's own answer, passed to the caller unchanged (status, body and content type). */
 export interface ChildReply {
@@ -11,22 +12,41 @@ export interface ChildReply {
  * Every failure the engine reports. `code` picks the row of ERROR_CODES; `reply` carries a child's
  * non-200 answer for CHILD_STATUS; `grpcCode` lets a child's gRPC status pass through unchanged.
  */
+export interface EngineErrorOptions {
+  /** A REST child's own non-200 answer, passed through to a REST caller. */
+  readonly reply?: ChildReply;
+  /** The gRPC status a gRPC caller gets instead of the table's (a child's own status). */
+  readonly grpcCode?: number;
+  /** The HTTP status a REST caller gets instead of the table's (a gRPC child's status, mapped). */
+  readonly httpStatus?: number;
+  readonly cause?: unknown;
+}
+
 export class EngineError extends Error {
   readonly code: ErrorCode;
   readonly reply: ChildReply | undefined;
-  readonly grpcCode: GrpcCode | undefined;
+  readonly #grpcCode: number | undefined;
+  readonly #httpStatus: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { reply?: ChildReply; grpcCode?: GrpcCode; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EngineError';
     this.code = code;
     this.reply = options.reply;
-    this.grpcCode = options.grpcCode;
+    this.#grpcCode = options.grpcCode;
+    this.#httpStatus = options.httpStatus;
   }
 
-  /** HTTP status for a REST caller: the child's own status for CHILD_STATUS, else the table's. */
+  /** HTTP status for a REST caller: a child's own status where there is one, else the table's. */
   get httpStatus(): number {
-    return this.reply?.status ?? (ERROR_CODES[this.code].http || 500);
+    return this.reply?.status ?? this.#httpStatus ?? (ERROR_CODES[this.code].http || 500);
+  }
+
+  /** gRPC status for a gRPC caller: a child's own code where there is one, else the table's. */
+  get grpcCode(): number {
+    if (this.#grpcCode !== undefined) return this.#grpcCode;
+    if (this.reply !== undefined) return grpcCodeForHttpStatus(this.reply.status);
+    return ERROR_CODES[this.code].grpc;
   }
 }
 
@@ -34,7 +54,7 @@ export class EngineError extends Error {
  * Builds an expected error without a stack trace: these are answers, not bugs, and the trace costs
  * CPU on the hot path (the undici `response-error.js` habit).
  */
-export function engineError(code: ErrorCode, message: string, options?: { reply?: ChildReply; grpcCode?: GrpcCode; cause?: unknown }): EngineError {
+export function engineError(code: ErrorCode, message: string, options?: EngineErrorOptions): EngineError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

@@ -12,6 +12,8 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Route chosen by each node visited so far (node name to route), for routing injection. */
   readonly routing: Map<string, number>;
+  /** The caller's deadline (epoch ms), when it set one (gRPC); child calls end by then. */
+  readonly deadline?: number;
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { Logger } from '../telemetry/logger';
 
 export interface ShutdownDeps {
   readonly server: Server;
+  readonly grpcServer: GrpcServer;
   /** Turns readiness to 503 at once. */
   readonly startDraining: () => void;
   /** Releases upstream resources once the server has drained. */
@@ -34,18 +36,22 @@ function drain(deps: ShutdownDeps): void {
   const deadline = setTimeout(() => {
     server.getConnections((_err, count) => {
       logger.error('graceful_timeout exceeded, exiting immediately', { open_connections: count });
+      deps.grpcServer.forceShutdown();
       deps.exit(1);
     });
   }, deps.gracefulTimeoutMs);
   // Keep-alive connections whose request finishes during the drain become idle later: close them as they do.
   const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-  server.close(() => {
-    clearInterval(sweeper);
-    deps.closeUpstreams().catch(() => undefined).finally(() => {
-      clearTimeout(deadline);
-      logger.info('shutdown complete');
-      deps.exit(0);
-    });
-  });
+  const rest = new Promise<void>((resolve) => server.close(() => resolve()));
+  // gRPC: GOAWAY to clients, then wait for the calls in flight.
+  const grpc = new Promise<void>((resolve) => deps.grpcServer.tryShutdown(() => resolve()));
   server.closeIdleConnections();
+  void Promise.all([rest, grpc]).then(() => {
+    clearInterval(sweeper);
+    return deps.closeUpstreams().catch(() => undefined);
+  }).finally(() => {
+    clearTimeout(deadline);
+    logger.info('shutdown complete');
+    deps.exit(0);
+  });
 }

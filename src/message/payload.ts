@@ -4,9 +4,29 @@ import { engineError } from '../errors';
 /** Largest body the engine inflates to read it (a gzip bomb stops here). */
 const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
+/** The Seldon protobuf messages a payload can hold (package seldon.protos). */
+export type SeldonMessageType = 'SeldonMessage' | 'Feedback' | 'SeldonMessageList' | 'SeldonModelMetadataRequest' | 'SeldonModelMetadata' | 'SeldonGraphMetadata';
+
+/** Converts a Seldon message between its JSON form and protobuf binary (protocols/seldon implements it). */
+export interface ProtoCodec {
+  toProto(type: SeldonMessageType, json: unknown): Buffer;
+  toJson(type: SeldonMessageType, bytes: Uint8Array): unknown;
+}
+
+/** Content type of protobuf payloads (as Seldon's payload logger names them). */
+export const PROTOBUF_CONTENT_TYPE = 'application/protobuf';
+
+/** Set for a payload whose body is protobuf binary. */
+export interface ProtoForm {
+  readonly type: SeldonMessageType;
+  readonly codec: ProtoCodec;
+}
+
 /**
- * One message travelling through the graph, kept as the bytes it arrived in. Nodes that only forward
- * never look inside; a node that must read it calls `json()`, which parses once and caches.
+ * One message travelling through the graph, kept as the bytes it arrived in: JSON text (REST) or
+ * protobuf binary (gRPC). Nodes that only forward never look inside; a node that must read it calls
+ * `json()`, which decodes once and caches. A node whose transport needs the other form calls
+ * `asJson()` / `asProto()`, which transcode once and cache, so a fan-out converts only once.
  */
 export class Payload {
   readonly body: Buffer;
@@ -14,13 +34,22 @@ export class Payload {
   readonly contentType: string;
   /** Content-Encoding the bytes were sent with ('' when none, e.g. 'gzip'). */
   readonly contentEncoding: string;
+  /** Present when the body is protobuf binary. */
+  readonly proto: ProtoForm | undefined;
   #json: unknown;
   #parsed = false;
+  #transcoded: Payload | undefined;
 
-  constructor(body: Buffer, contentType: string, contentEncoding = '') {
+  constructor(body: Buffer, contentType: string, contentEncoding = '', proto?: ProtoForm) {
     this.body = body;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
+    this.proto = proto;
+  }
+
+  /** A protobuf payload (gRPC). */
+  static fromProto(body: Buffer, type: SeldonMessageType, codec: ProtoCodec): Payload {
+    return new Payload(body, PROTOBUF_CONTENT_TYPE, '', { type, codec });
   }
 
   /** A JSON payload built by the engine itself (built-ins, errors). */
@@ -32,21 +61,49 @@ export class Payload {
   }
 
   /**
-   * The body decoded as JSON. A form body (`application/x-www-form-urlencoded`) is decoded from its
-   * `json` field, as Seldon's Python wrapper accepts it. Throws BAD_REQUEST_JSON naming `what` when the
-   * bytes are not JSON; callers that read a child's answer convert that to CHILD_BAD_RESPONSE.
+   * The body decoded to its JSON value. A protobuf body is decoded through its codec; a form body
+   * (`application/x-www-form-urlencoded`) from its `json` field, as Seldon's Python wrapper accepts it.
+   * Throws BAD_REQUEST_JSON naming `what` when the bytes cannot be read; callers that read a child's
+   * answer convert that to CHILD_BAD_RESPONSE.
    */
   json(what = 'request body'): unknown {
     if (this.#parsed) return this.#json;
-    const bytes = this.decodedBody(what);
-    const text = isFormEncoded(this.contentType) ? formJsonField(bytes, what) : bytes.toString('utf8');
-    try {
-      this.#json = JSON.parse(text);
-    } catch (err) {
-      throw engineError('BAD_REQUEST_JSON', `${what} is not valid JSON: ${(err as Error).message}`);
+    if (this.proto !== undefined) {
+      this.#json = this.proto.codec.toJson(this.proto.type, this.body);
+    } else {
+      const bytes = this.decodedBody(what);
+      const text = isFormEncoded(this.contentType) ? formJsonField(bytes, what) : bytes.toString('utf8');
+      try {
+        this.#json = JSON.parse(text);
+      } catch (err) {
+        throw engineError('BAD_REQUEST_JSON', `${what} is not valid JSON: ${(err as Error).message}`);
+      }
     }
     this.#parsed = true;
     return this.#json;
+  }
+
+  /** This payload as JSON text: itself when it is not protobuf, else transcoded (once). */
+  asJson(what = 'message'): Payload {
+    if (this.proto === undefined) return this;
+    if (this.#transcoded === undefined) {
+      const json = this.json(what);
+      const p = new Payload(Buffer.from(JSON.stringify(json)), 'application/json');
+      p.#json = json;
+      p.#parsed = true;
+      this.#transcoded = p;
+    }
+    return this.#transcoded;
+  }
+
+  /** This payload as protobuf `type`: itself when it already is, else transcoded (once). */
+  asProto(type: SeldonMessageType, codec: ProtoCodec, what = 'message'): Payload {
+    if (this.proto?.type === type) return this;
+    const cached = this.#transcoded;
+    if (cached?.proto?.type === type) return cached;
+    const p = Payload.fromProto(codec.toProto(type, this.json(what)), type, codec);
+    this.#transcoded = p;
+    return p;
   }
 
   /** The body with its Content-Encoding (gzip, deflate, br) undone, within a size bound. */

@@ -79,7 +79,15 @@ export class PredictionService {
 
 /** Writes the routing of this request into the answer's `meta.routing`, touching nothing else. */
 function injectRouting(out: Payload, routing: Map<string, number>): Payload {
+  const routes = Object.fromEntries(routing);
+  if (out.proto !== undefined) {
+    const { type, codec } = out.proto;
+    const message = out.json('answer');
+    if (typeof message !== 'object' || message === null) return out;
+    const meta = (message as { meta?: Record<string, unknown> }).meta ?? {};
+    return Payload.fromProto(codec.toProto(type, { ...message, meta: { ...meta, routing: routes } }), type, codec);
+  }
   if (out.contentEncoding !== '' || !isJsonContentType(out.contentType)) return out;
-  const spliced = setMetaRouting(out.body.toString('utf8'), Object.fromEntries(routing));
+  const spliced = setMetaRouting(out.body.toString('utf8'), routes);
   return spliced === undefined ? out : new Payload(Buffer.from(spliced), out.contentType);
 }

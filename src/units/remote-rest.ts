@@ -39,7 +39,8 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   const pool = options.http.pool(origin);
   const send = (path: string, method: 'GET' | 'POST', msg: Payload | undefined, ctx: CallContext): Promise<HttpReply> =>
     call(pool, origin, path, method, msg, ctx, node.name, options);
-  const post = async (step: RemoteStep, msg: Payload, ctx: CallContext): Promise<Payload> => replyPayload(await send(REST_PATHS[step], 'POST', msg, ctx), node.name, REST_PATHS[step]);
+  // A protobuf payload (from a gRPC caller or child) is transcoded to JSON here, once per payload.
+  const post = async (step: RemoteStep, msg: Payload, ctx: CallContext): Promise<Payload> => replyPayload(await send(REST_PATHS[step], 'POST', msg.asJson(), ctx), node.name, REST_PATHS[step]);
   const get = async (path: string, ctx: CallContext): Promise<Payload> => replyPayload(await send(path, 'GET', undefined, ctx), node.name, path);
   const childNames = node.children.map((c) => c.name);
 
@@ -95,13 +96,15 @@ const CLOSE = Buffer.from(']');
 function aggregateBody(msgs: readonly Payload[], node: string, children: readonly string[]): Payload {
   const parts: Buffer[] = [OPEN];
   msgs.forEach((m, i) => {
+    let json: Payload;
     try {
       m.json();
+      json = m.asJson();
     } catch {
       throw engineError('CHILD_BAD_RESPONSE', `combiner "${node}" needs JSON, but the output of child "${children[i] ?? i}" is not JSON`);
     }
     if (i > 0) parts.push(COMMA);
-    parts.push(m.decodedBody());
+    parts.push(json.decodedBody());
   });
   parts.push(CLOSE);
   return new Payload(Buffer.concat(parts), msgs[0]?.contentType || 'application/json');

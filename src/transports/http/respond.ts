@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERROR_CODES, type EngineError } from '../../errors';
+import type { EngineError } from '../../errors';
 import { htmlEscape } from '../../message/html-escape';
 import { isJsonContentType, type Payload } from '../../message/payload';
 
@@ -7,7 +7,8 @@ import { isJsonContentType, type Payload } from '../../message/payload';
  * Writes a payload as the 200 answer (section 2.2): its Content-Type, its Content-Encoding when it has
  * one (bytes untouched), else the bytes HTML-escaped as Seldon does for JSON.
  */
-export function sendPayload(res: ServerResponse, payload: Payload): void {
+export function sendPayload(res: ServerResponse, answer: Payload): void {
+  const payload = answer.asJson('answer');
   let body = payload.body;
   if (payload.contentType !== '') res.setHeader('Content-Type', payload.contentType);
   if (payload.contentEncoding !== '') res.setHeader('Content-Encoding', payload.contentEncoding);
@@ -36,7 +37,7 @@ export function sendError(res: ServerResponse, err: EngineError, extraHeaders?: 
     res.end(reply.body);
     return;
   }
-  const status = ERROR_CODES[err.code].http || 500;
+  const status = err.httpStatus;
   const body = errorBody(status, err.message, err.code);
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', body.length);

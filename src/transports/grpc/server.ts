@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../config/schema';
+import { engineError, grpcCodeName, toEngineError, type EngineError } from '../../errors';
+import type { CallContext } from '../../graph/unit';
+import { Payload, type SeldonMessageType } from '../../message/payload';
+import type { SeldonCodecWithCheck } from '../../protocols/seldon';
+import type { PredictionService } from '../../service/prediction-service';
+import type { Logger } from '../../telemetry/logger';
+import type { EngineMetrics } from '../../telemetry/metrics';
+import { metadataToHeaders } from './metadata';
+
+export interface GrpcServerDeps {
+  readonly config: Config;
+  readonly service: PredictionService;
+  readonly metrics: EngineMetrics;
+  readonly logger: Logger;
+  readonly codec: SeldonCodecWithCheck;
+}
+
+const SERVICE = '/seldon.protos.Seldon';
+const identity = (b: Buffer): Buffer => b;
+
+/** One unary method of `seldon.protos.Seldon`, bytes in and out (messages are decoded only where read). */
+function method(name: string): ServiceDefinition[string] {
+  return { path: `${SERVICE}/${name}`, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity, originalName: name };
+}
+
+const SELDON_SERVICE: ServiceDefinition = {
+  Predict: method('Predict'),
+  SendFeedback: method('SendFeedback'),
+  ModelMetadata: method('ModelMetadata'),
+  GraphMetadata: method('GraphMetadata'),
+};
+
+type Handler = (request: Buffer, ctx: CallContext) => Promise<Buffer>;
+
+/**
+ * The gRPC server of the seldon protocol (section 3.1): `seldon.protos.Seldon` with Predict,
+ * SendFeedback, ModelMetadata and GraphMetadata. Every failure becomes a gRPC status; nothing a client
+ * sends can throw out of a handler.
+ */
+export function createGrpcServer(deps: GrpcServerDeps): Server {
+  const { codec, service } = deps;
+  const max = deps.config.annotations.grpcMaxMessageSize >= 2147483647 ? -1 : deps.config.annotations.grpcMaxMessageSize;
+  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+  const request = (type: SeldonMessageType, bytes: Buffer): Payload => {
+    try {
+      codec.check(type, bytes);
+    } catch (err) {
+      throw engineError('BAD_REQUEST_JSON', `the request is a ${(err as Error).message}`);
+    }
+    return Payload.fromProto(bytes, type, codec);
+  };
+  const handlers: Record<string, Handler> = {
+    Predict: async (bytes, ctx) => (await service.predict(request('SeldonMessage', bytes), ctx)).asProto('SeldonMessage', codec, 'answer').body,
+    SendFeedback: async (bytes, ctx) => {
+      const feedback = request('Feedback', bytes);
+      const answer = await service.feedback(feedback, ctx);
+      // A root that takes no feedback answers the feedback itself (Seldon); over gRPC the answer must
+      // be a SeldonMessage, so it is an empty one (Seldon crashed here, quirk 11).
+      return answer === feedback ? Buffer.alloc(0) : answer.asProto('SeldonMessage', codec, 'answer').body;
+    },
+    ModelMetadata: async (bytes, ctx) => {
+      const name = (request('SeldonModelMetadataRequest', bytes).json() as { name?: unknown }).name;
+      return (await service.metadata(typeof name === 'string' ? name : '', ctx)).asProto('SeldonModelMetadata', codec, 'metadata').body;
+    },
+    GraphMetadata: async (_bytes, ctx) => {
+      const graph = (await service.graphMetadata(ctx)).json('graph metadata') as Record<string, unknown>;
+      return codec.toProto('SeldonGraphMetadata', { name: graph.name, models: graph.models, inputs: graph.graphinputs ?? [], outputs: graph.graphoutputs ?? [] });
+    },
+  };
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(handlers)) implementation[name] = unary(name, handler, deps);
+  server.addService(SELDON_SERVICE, implementation);
+  return server;
+}
+
+/** Binds the server; resolves with the port (the given one, or the one chosen for port 0). */
+export function listenGrpc(server: Server, config: Config): Promise<number> {
+  const creds = config.tls === undefined
+    ? ServerCredentials.createInsecure()
+    : ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(config.tls.certFile), private_key: readFileSync(config.tls.keyFile) }], false);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`0.0.0.0:${config.grpcPort}`, creds, (err, port) => (err === null ? resolve(port) : reject(err)));
+  });
+}
+
+function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
+  const path = `${SERVICE}/${name}`;
+  const sendsPuid = name === 'Predict' || name === 'SendFeedback';
+  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    const started = performance.now();
+    const puid = firstString(call.metadata.get('seldon-puid')) || randomUUID();
+    if (sendsPuid) {
+      const header = new Metadata();
+      header.set('seldon-puid', puid);
+      call.sendMetadata(header);
+    }
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort(new Error('the gRPC caller cancelled the call')));
+    const deadline = call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const ctx: CallContext = {
+      puid,
+      headers: metadataToHeaders(call.metadata, puid),
+      signal: abort.signal,
+      routing: new Map(),
+      ...(Number.isFinite(ms) ? { deadline: ms } : {}),
+    };
+    const finish = (code: number): void => deps.metrics.observeServer(path, 'unary', grpcCodeName(code), (performance.now() - started) / 1000);
+    handler(call.request, ctx).then(
+      (answer) => {
+        finish(grpcStatus.OK);
+        callback(null, answer);
+      },
+      (err: unknown) => {
+        const error: EngineError = toEngineError(err);
+        finish(error.grpcCode);
+        if (error.grpcCode >= 13 || error.code === 'INTERNAL') deps.logger.error('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
+        else deps.logger.info('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
+        callback({ code: error.grpcCode, details: error.message });
+      },
+    );
+  };
+}
+
+function firstString(values: readonly (string | Buffer)[]): string {
+  const v = values[0];
+  return typeof v === 'string' ? v : '';
+}
