@@ -17,6 +17,8 @@ export interface EngineOptions {
 
 export interface RunningEngine {
   readonly port: number;
+  /** The gRPC listener's port. */
+  readonly grpcPort: number;
   readonly url: string;
   readonly process: ChildProcess;
   /** Every stdout/stderr line so far. */
@@ -58,12 +60,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const child = spawn(process.execPath, args, { env: baseEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let grpcPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`engine did not start in 10 s:\n${output.join('\n')}`)), 10_000);
     const onLine = (line: string): void => {
       output.push(line);
       const m = /"msg":"REST server listening".*"port":(\d+)/.exec(line) ?? /"port":(\d+).*"msg":"REST server listening"/.exec(line);
       if (m?.[1] !== undefined) {
+        grpcPort = Number(/"grpc_port":(\d+)/.exec(line)?.[1] ?? 0);
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
@@ -85,6 +89,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   };
   return {
     port,
+    grpcPort,
     url,
     process: child,
     output,
@@ -99,7 +104,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
 /** Runs the engine expecting it to exit (bad config or graph); resolves with code and output. */
 export async function runEngineToExit(options: EngineOptions, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const args = [ENGINE_MAIN, '--http_port=0', ...(await annotationArgs(options)), ...(options.args ?? [])];
+  const args = [ENGINE_MAIN, '--http_port=0', '--grpc_port=0', ...(await annotationArgs(options)), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { env: baseEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
