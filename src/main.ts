@@ -17,6 +17,7 @@ import { addReflection } from './transports/grpc/reflection';
 import { createGrpcServer, listenGrpc } from './transports/grpc/server';
 import { createRestServer } from './transports/http/server';
 import { createRemoteGrpcUnit, createRemoteRestUnit, registerBuiltins, UnitRegistry } from './units';
+import { instrumentUnit } from './units/instrument';
 import { GrpcUpstream } from './upstream/grpc';
 import { HttpUpstream } from './upstream/http';
 
@@ -26,6 +27,8 @@ const CHILD_CONNECT_TIMEOUT_MS = 5_000;
 const MAX_CHILD_RESPONSE_BYTES = 512 * 1024 * 1024;
 /** gRPC connections per child: Seldon's executor keeps a pool of 10 per host:port. */
 const GRPC_CHANNELS_PER_CHILD = 10;
+/** The `method` label of the per-node step metric, by unit step (a MODEL's transformInput is its predict). */
+const STEP_NAMES = { transformInput: 'predict', route: 'route', aggregate: 'aggregate', transformOutput: 'transform-output', sendFeedback: 'send-feedback' } as const;
 /** The proto files, beside dist/ in the repository and in the image. */
 const PROTO_DIR = join(__dirname, '..', '..', 'protos');
 
@@ -35,21 +38,25 @@ function main(): void {
   const builtins = registerBuiltins(new UnitRegistry());
   const spec = parseOrExit(config, builtins);
 
-  const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version });
+  const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version }, config.metricsBuckets);
   const codec = loadSeldonProtocol(PROTO_DIR);
   const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
   const grpc = new GrpcUpstream({ maxMessageBytes: config.annotations.grpcMaxMessageSize, channelsPerTarget: GRPC_CHANNELS_PER_CHILD });
   const restTimeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;
   const grpcTimeoutMs = config.annotations.grpcTimeoutMs ?? config.defaultRestTimeoutMs;
   const plan = compilePlan(spec, {
-    builtin: (node) => builtins.get(node.implementation)?.create(node, { random: Math.random }),
+    builtin: (node) => {
+      const unit = builtins.get(node.implementation)?.create(node, { random: Math.random });
+      return unit === undefined ? undefined : instrumentUnit(unit, STEP_NAMES, false, metrics.nodeStepObserver(node.name));
+    },
     // The child's own endpoint.type picks the transport, whatever transport the caller used.
     remote: (node, steps) => {
       const observe = metrics.nodeObserver(modelLabels(node, spec));
-      if (node.endpoint?.type === 'GRPC') {
-        return createRemoteGrpcUnit(node, steps, { grpc, codec, timeoutMs: grpcTimeoutMs, readyTimeoutMs: config.readinessCheckTimeoutMs, observe: (m, code, s) => observe(m, 'unary', code, s) });
-      }
-      return createRemoteRestUnit(node, steps, { http, timeoutMs: restTimeoutMs, observe });
+      const unit = node.endpoint?.type === 'GRPC'
+        ? createRemoteGrpcUnit(node, steps, { grpc, codec, timeoutMs: grpcTimeoutMs, readyTimeoutMs: config.readinessCheckTimeoutMs, observe: (m, code, s) => observe(m, 'unary', code, s) })
+        : createRemoteRestUnit(node, steps, { http, timeoutMs: restTimeoutMs, observe });
+      const names = steps.has('predict') ? STEP_NAMES : { ...STEP_NAMES, transformInput: 'transform-input' };
+      return instrumentUnit(unit, names, true, metrics.nodeStepObserver(node.name));
     },
   });
   const service = new PredictionService(plan, {

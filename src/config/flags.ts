@@ -84,6 +84,9 @@ export const SELDON_FLAGS: readonly FlagSpec[] = [
   }),
 ];
 
+/** Default buckets of infergraph's own histograms: finer than Seldon's, as the engine's overhead is sub-millisecond. */
+export const DEFAULT_METRICS_BUCKETS = '0.0001,0.00025,0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10';
+
 /** infergraph's own flags: limits Seldon hard-coded, and local conveniences. */
 export const INFERGRAPH_FLAGS: readonly FlagSpec[] = [
   flag('demo', 'bool', 'false', 'serve the built-in demo graph (AVERAGE_COMBINER over two SIMPLE_MODELs; no model servers needed)'),
@@ -94,6 +97,7 @@ export const INFERGRAPH_FLAGS: readonly FlagSpec[] = [
   flag('request_timeout', 'duration', '300s', 'time allowed for a client to send a whole request', { range: 'positive' }),
   flag('keepalive_timeout', 'duration', '65s', 'idle time before a keep-alive client connection is closed', { range: 'positive' }),
   flag('readiness_timeout', 'duration', '1s', 'timeout of each readiness check of a child (TCP connect or health GET)', { range: 'positive' }),
+  flag('metrics_buckets', 'string', DEFAULT_METRICS_BUCKETS, 'buckets (seconds, comma-separated, increasing) of the per-node latency and engine-overhead histograms'),
 ];
 
 /** Every accepted flag. */

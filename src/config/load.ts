@@ -157,6 +157,17 @@ function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
   return value;
 }
 
+/** `--metrics_buckets`: positive, finite, strictly increasing numbers. */
+function parseBuckets(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const values = parts.map(Number);
+  const bad = values.findIndex((v, i) => !Number.isFinite(v) || v <= 0 || (i > 0 && v <= (values[i - 1] ?? 0)));
+  if (parts.length === 0 || bad !== -1) {
+    throw ConfigError.invalid('flag --metrics_buckets', text, 'expected positive numbers of seconds in increasing order, e.g. 0.001,0.01,0.1,1');
+  }
+  return values;
+}
+
 /**
  * Builds the deep-frozen Config, or the help text for -h/--help.
  * @throws ConfigError naming the flag, variable, annotation or file and the bad value.
@@ -221,6 +232,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
     requestTimeoutMs: flags.durationMs('request_timeout'),
     keepAliveTimeoutMs: flags.durationMs('keepalive_timeout'),
     readinessCheckTimeoutMs: flags.durationMs('readiness_timeout'),
+    metricsBuckets: parseBuckets(flags.string('metrics_buckets')),
 
     requestLoggerDefaultEndpoint: envValue(env, 'REQUEST_LOGGER_DEFAULT_ENDPOINT') ?? 'http://default-broker',
     routingInjection: routingInjection(env),

@@ -65,6 +65,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Timeout of each TCP or HTTP readiness check of a child, in ms. */
   readonly readinessCheckTimeoutMs: number;
+  /** Buckets (seconds) of the per-node latency and engine-overhead histograms. */
+  readonly metricsBuckets: readonly number[];
 
   // ---- environment (section 1.5) ----
   /** `REQUEST_LOGGER_DEFAULT_ENDPOINT` (default `http://default-broker`). */

@@ -13,7 +13,23 @@ export const ROUTE_NONE = -2;
  * children and aggregate their outputs, then transform output. The route each node took is recorded
  * in `ctx.routing` (per request) for routing injection.
  */
-export async function predict(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
+export function predict(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
+  const observer = node.observer;
+  if (observer === undefined) return run(node, msg, ctx);
+  const visit = observer.enter(msg, ctx);
+  return run(node, msg, visit.ctx).then(
+    (out) => {
+      visit.leave(out);
+      return out;
+    },
+    (err: unknown) => {
+      visit.leave(undefined, err);
+      throw err;
+    },
+  );
+}
+
+async function run(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
   let out = msg;
   if (node.transformInput !== undefined) {
     out = await node.transformInput(out, ctx);

@@ -31,6 +31,7 @@ export function checkFeedbackRouting(node: PlanNode, routing: ReadonlyMap<string
  * Call checkFeedbackRouting first.
  */
 export async function sendFeedback(node: PlanNode, feedback: Payload, routing: ReadonlyMap<string, number>, ctx: CallContext): Promise<Payload> {
+  node.observer?.feedback(feedback, ctx);
   if (node.children.length > 0) {
     const route = routing.get(node.name) ?? ROUTE_ALL;
     const targets = route === ROUTE_ALL ? node.children : route === ROUTE_NONE ? [] : node.children.slice(route, route + 1);

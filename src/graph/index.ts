@@ -4,3 +4,5 @@ export { callsChildServer, parsePredictorSpec, GraphError, type ParseOptions } f
 export { compilePlan, remoteSteps, type Plan, type PlanNode, type RemoteStep, type UnitFactory } from './plan';
 export { predict, ROUTE_ALL, ROUTE_NONE } from './execute';
 export { checkFeedbackRouting, sendFeedback } from './feedback';
+export { composeObservers, type NodeObserver, type NodeVisit } from './observer';
+export { WaitClock } from './wait-clock';

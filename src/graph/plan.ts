@@ -1,6 +1,7 @@
 import type { NodeSpec, PredictorSpec } from './spec';
 import type { CallContext, Unit } from './unit';
 import type { Payload } from '../message/payload';
+import type { NodeObserver } from './observer';
 
 /** The child-server calls a node makes, by Seldon's rules (section 3.2). */
 export type RemoteStep = 'predict' | 'transform-input' | 'route' | 'aggregate' | 'transform-output' | 'send-feedback';
@@ -11,6 +12,8 @@ export interface UnitFactory {
   builtin(node: NodeSpec): Unit | undefined;
   /** A unit that calls the node's model server for exactly these steps. */
   remote(node: NodeSpec, steps: ReadonlySet<RemoteStep>): Unit;
+  /** What watches this node (payload logging, tracing); undefined when nothing does. */
+  observer?(node: NodeSpec): NodeObserver | undefined;
 }
 
 type Step<In, Out> = ((input: In, ctx: CallContext) => Promise<Out>) | undefined;
@@ -26,6 +29,7 @@ export interface PlanNode {
   readonly aggregate: Step<readonly Payload[], Payload>;
   readonly transformOutput: Step<Payload, Payload>;
   readonly sendFeedback: Step<Payload, Payload>;
+  readonly observer: NodeObserver | undefined;
 }
 
 export interface Plan {
@@ -64,6 +68,7 @@ export function compilePlan(spec: PredictorSpec, factory: UnitFactory): Plan {
       aggregate: unit.aggregate?.bind(unit),
       transformOutput: unit.transformOutput?.bind(unit),
       sendFeedback: unit.sendFeedback?.bind(unit),
+      observer: factory.observer?.(node),
     });
     nodes.set(node.name, plan);
     return plan;

@@ -1,4 +1,5 @@
 import type { Payload } from '../message/payload';
+import type { WaitClock } from './wait-clock';
 
 /**
  * What a graph step needs from the request it serves. The graph core only passes it along; units
@@ -14,6 +15,8 @@ export interface CallContext {
   readonly routing: Map<string, number>;
   /** The caller's deadline (epoch ms), when it set one (gRPC); child calls end by then. */
   readonly deadline?: number;
+  /** Time spent waiting on child servers, for the engine-overhead metric. */
+  readonly waits?: WaitClock;
 }
 
 /**

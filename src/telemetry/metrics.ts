@@ -40,13 +40,18 @@ export class EngineMetrics {
   readonly #serverSummary: Summary<(typeof SERVER_LABELS)[number]>;
   readonly #clientHistogram: Histogram<(typeof CLIENT_LABELS)[number]>;
   readonly #clientSummary: Summary<(typeof CLIENT_LABELS)[number]>;
+  readonly #nodeHistogram: Histogram<'node' | 'method' | 'outcome'>;
+  readonly #overheadHistogram: Histogram<'service'>;
   readonly #predictor: PredictorLabels;
   readonly #serverLabels = new Map<string, ServerLabels>();
 
-  constructor(predictor: PredictorLabels, registry = new Registry()) {
+  /** `buckets`: those of infergraph's own histograms (per-node latency, engine overhead). */
+  constructor(predictor: PredictorLabels, buckets: readonly number[], registry = new Registry()) {
     this.registry = registry;
     this.#predictor = predictor;
     const registers = [registry];
+    this.#nodeHistogram = new Histogram({ name: 'infergraph_node_step_seconds', help: 'Latency of each step (predict, route, aggregate, ...) of each graph node, built-ins included', labelNames: ['node', 'method', 'outcome'], buckets: [...buckets], registers });
+    this.#overheadHistogram = new Histogram({ name: 'infergraph_engine_overhead_seconds', help: 'Time the engine itself spent on a request: total minus the time waiting on child servers', labelNames: ['service'], buckets: [...buckets], registers });
     this.#serverHistogram = new Histogram({ name: 'seldon_api_executor_server_requests_seconds', help: 'A histogram of latencies for executor server', labelNames: SERVER_LABELS, buckets: SELDON_BUCKETS, registers });
     this.#serverSummary = new Summary({ name: 'seldon_api_executor_server_requests_seconds_summary', help: 'A summary of latencies for executor server', labelNames: SERVER_LABELS, percentiles: SUMMARY_PERCENTILES, maxAgeSeconds: SUMMARY_MAX_AGE_SECONDS, ageBuckets: SUMMARY_AGE_BUCKETS, registers });
     this.#clientHistogram = new Histogram({ name: 'seldon_api_executor_client_requests_seconds', help: 'A histogram of latencies for client calls from executor', labelNames: CLIENT_LABELS, buckets: SELDON_BUCKETS, registers });
@@ -87,6 +92,25 @@ export class EngineMetrics {
       this.#clientHistogram.observe(labels, seconds);
       this.#clientSummary.observe(labels, seconds);
     };
+  }
+
+  /** An observer of one node's steps (per-node latency); label objects built once per method and outcome. */
+  nodeStepObserver(node: string): (method: string, seconds: number, ok: boolean) => void {
+    const cache = new Map<string, Record<'node' | 'method' | 'outcome', string>>();
+    return (method, seconds, ok) => {
+      const key = ok ? method : `${method}\u0000error`;
+      let labels = cache.get(key);
+      if (labels === undefined) {
+        labels = Object.freeze({ node, method, outcome: ok ? 'ok' : 'error' });
+        cache.set(key, labels);
+      }
+      this.#nodeHistogram.observe(labels, seconds);
+    };
+  }
+
+  /** Records the engine's own time for one request of `service` (predictions, feedback, ...). */
+  observeOverhead(service: string, seconds: number): void {
+    this.#overheadHistogram.observe({ service }, Math.max(0, seconds));
   }
 
   /** Prometheus text exposition of everything on the registry. */

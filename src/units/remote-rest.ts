@@ -67,7 +67,8 @@ async function call(pool: Pool, origin: string, path: string, method: 'GET' | 'P
     contentType: msg?.contentType ?? '',
     contentEncoding: msg?.contentEncoding ?? '',
     headers: ctx.headers,
-    timeoutMs: options.timeoutMs,
+    // A gRPC caller's deadline bounds REST child calls too.
+    timeoutMs: ctx.deadline === undefined ? options.timeoutMs : Math.max(0, Math.min(options.timeoutMs, ctx.deadline - Date.now())),
     signal: ctx.signal,
     node,
   });

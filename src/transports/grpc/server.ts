@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
 import { engineError, grpcCodeName, toEngineError, type EngineError } from '../../errors';
 import type { CallContext } from '../../graph/unit';
+import { WaitClock } from '../../graph/wait-clock';
 import { Payload, type SeldonMessageType } from '../../message/payload';
 import type { SeldonCodecWithCheck } from '../../protocols/seldon';
 import type { PredictionService } from '../../service/prediction-service';
@@ -102,14 +103,20 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
     call.once('cancelled', () => abort.abort(new Error('the gRPC caller cancelled the call')));
     const deadline = call.getDeadline();
     const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const waits = new WaitClock();
     const ctx: CallContext = {
       puid,
       headers: metadataToHeaders(call.metadata, puid),
       signal: abort.signal,
       routing: new Map(),
+      waits,
       ...(Number.isFinite(ms) ? { deadline: ms } : {}),
     };
-    const finish = (code: number): void => deps.metrics.observeServer(path, 'unary', grpcCodeName(code), (performance.now() - started) / 1000);
+    const finish = (code: number): void => {
+      const elapsed = performance.now() - started;
+      deps.metrics.observeServer(path, 'unary', grpcCodeName(code), elapsed / 1000);
+      deps.metrics.observeOverhead(path, (elapsed - waits.waitedMs) / 1000);
+    };
     handler(call.request, ctx).then(
       (answer) => {
         finish(grpcStatus.OK);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
 import { engineError, toEngineError, type EngineError } from '../../errors';
 import type { CallContext } from '../../graph/unit';
+import { WaitClock } from '../../graph/wait-clock';
 import { Payload } from '../../message/payload';
 import type { PredictionService } from '../../service/prediction-service';
 import type { EngineMetrics } from '../../telemetry/metrics';
@@ -84,17 +85,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTa
       return;
     }
     default:
-      return serveGraph(req, res, match, puid, deps);
+      return serveGraph(req, res, match, puid, deps, started);
   }
 }
 
-async function serveGraph(req: IncomingMessage, res: ServerResponse, match: RouteMatch, puid: string, deps: HttpServerDeps): Promise<void> {
+async function serveGraph(req: IncomingMessage, res: ServerResponse, match: RouteMatch, puid: string, deps: HttpServerDeps, started: number): Promise<void> {
   const abort = new AbortController();
   // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
   res.once('close', () => {
     if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
   });
-  const ctx: CallContext = { puid, headers: forwardHeaders(req.headers, puid), signal: abort.signal, routing: new Map() };
+  const waits = new WaitClock();
+  const ctx: CallContext = { puid, headers: forwardHeaders(req.headers, puid), signal: abort.signal, routing: new Map(), waits };
+  const service = match.route.service;
+  if (service !== undefined) res.once('finish', () => deps.metrics.observeOverhead(service, (performance.now() - started - waits.waitedMs) / 1000));
   try {
     let answer: Payload;
     switch (match.route.kind) {

@@ -1,0 +1,23 @@
+/**
+ * Measures how long a request spent waiting on child servers: the union of the intervals during which
+ * at least one child call was in flight (fan-out calls overlap, so their durations are not summed).
+ * The engine's own time is then the request's total minus this.
+ */
+export class WaitClock {
+  #inFlight = 0;
+  #since = 0;
+  #waitedMs = 0;
+
+  begin(): void {
+    if (this.#inFlight++ === 0) this.#since = performance.now();
+  }
+
+  end(): void {
+    if (--this.#inFlight === 0) this.#waitedMs += performance.now() - this.#since;
+  }
+
+  /** Milliseconds spent with at least one child call in flight (so far). */
+  get waitedMs(): number {
+    return this.#inFlight > 0 ? this.#waitedMs + (performance.now() - this.#since) : this.#waitedMs;
+  }
+}
