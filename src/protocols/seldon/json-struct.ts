@@ -21,6 +21,15 @@ export class JsonHolder {
   ) {}
 }
 
+/**
+ * What the Value decoder returns: the JSON in a box. Generated map decoders replace a falsy decoded
+ * value with an empty message (`v || new ctor`), which would turn tags {"x": 0} into {"x": {}};
+ * the box is never falsy. ListValue and Struct decode to arrays / objects, which never are.
+ */
+export class DecodedValue {
+  constructor(readonly json: unknown) {}
+}
+
 /** Thrown while writing when a holder contains something that is not JSON (or nests too deep). */
 export class InvalidJsonValue extends Error {
   constructor(readonly holder: JsonHolder) {
@@ -35,6 +44,8 @@ const DEPTH_LIMIT = protobuf.util.recursionLimit;
 // struct_value=5, list_value=6}; ListValue {values=1}; Struct {fields=1 map entry {key=1, value=2}}.
 const T_NULL = 8, T_NUMBER = 17, T_STRING = 26, T_BOOL = 32, T_STRUCT = 42, T_LIST = 50, T_ITEM = 10, T_VALUE = 18;
 
+// Thrown through the recursive writers and turned into InvalidJsonValue at the hook, which knows
+// the holder (and so the JSON path). A preallocated sentinel: no stack is captured while unwinding.
 class Invalid {}
 const INVALID = new Invalid();
 
@@ -120,8 +131,7 @@ function readValue(r: protobuf.Reader, end: number, depth: number): unknown {
     else if (t === T_NULL) {
       r.int32(); // NullValue has a single member
       out = null;
-    }
-    else if (t === T_LIST) out = within(r, r.size(), (e) => readList(r, e, depth + 1));
+    } else if (t === T_LIST) out = within(r, r.size(), (e) => readList(r, e, depth + 1));
     else if (t === T_STRUCT) out = within(r, r.size(), (e) => readStruct(r, e, depth + 1));
     else r.skipType(t & 7, depth, t >>> 3);
   }
@@ -203,11 +213,11 @@ function expect(kind: 'array' | 'object', json: unknown): void {
 /**
  * Replaces the codecs of google.protobuf.Value / ListValue / Struct in `root` (call after
  * resolveAll). Afterwards those types encode a JsonHolder (or a bare JSON value) and decode to plain
- * JSON: Value -> any JSON value, ListValue -> array, Struct -> object.
+ * JSON: Value -> DecodedValue{json}, ListValue -> array, Struct -> object.
  */
 export function installJsonStructCodecs(root: protobuf.Root): void {
   const hooks: ReadonlyArray<[string, EncodeHook, DecodeHook]> = [
-    ['google.protobuf.Value', encodeHook(writeValue), decodeHook(readValue)],
+    ['google.protobuf.Value', encodeHook(writeValue), decodeHook((r, end, depth) => new DecodedValue(readValue(r, end, depth)))],
     [
       'google.protobuf.ListValue',
       encodeHook((json, w, d) => (expect('array', json), writeList(json as unknown[], w, d))),

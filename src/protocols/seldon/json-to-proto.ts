@@ -13,6 +13,7 @@ import {
   doubleIn,
   enumIn,
   fail,
+  fitsFloat,
   floatIn,
   int32In,
   int64In,
@@ -83,7 +84,7 @@ function scalarIn(type: string, path: string): FromJson {
 /** Element checks for lists whose JSON values are already what protobufjs writes. */
 const PASS_THROUGH: Readonly<Record<string, (x: unknown) => boolean>> = {
   double: (x) => typeof x === 'number',
-  float: (x) => typeof x === 'number' && x <= 3.4028234663852886e38 && x >= -3.4028234663852886e38,
+  float: (x) => typeof x === 'number' && fitsFloat(x),
   int32: (x) => typeof x === 'number' && (x | 0) === x,
   uint32: (x) => typeof x === 'number' && x >>> 0 === x,
   int64: Number.isSafeInteger,

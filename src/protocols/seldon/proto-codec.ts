@@ -115,6 +115,8 @@ export function loadSeldonCodec(protoDir: string): SeldonCodec {
           const found = findInvalidJson(value, path);
           throw badJson(name, found.path, found.detail === '' ? 'nested too deeply' : found.detail);
         }
+        // Stack overflow or protobufjs' depth limit: only absurdly nested JSON (Any in Any in ...) gets here.
+        if (err instanceof RangeError || (err instanceof Error && err.message === 'max depth exceeded')) throw badJson(name, '', 'nested too deeply');
         throw err;
       }
     },

@@ -1,9 +1,10 @@
 /**
  * Decoded protobufjs messages -> Seldon JSON (proto3 JSON mapping as jsonpb prints it): lowerCamel
- * names, defaults omitted, enums as names, int64 as strings, bytes as base64, fields in proto order.
+ * names, defaults omitted, enums as names, int64 as strings, bytes as base64, fields in .proto order.
  * One walker per message type, built once from the reflected Root.
  */
 import * as protobuf from 'protobufjs';
+import { DecodedValue } from './json-struct';
 import { SPECIAL_JSON_TYPES, anyFieldNames, type AnyFieldNames } from './json-to-proto';
 import { bytesOut, doubleOut, floatOut, int64Out } from './scalars';
 
@@ -91,8 +92,9 @@ export class ProtoToJson {
     };
     // Cache before compiling fields so recursive types terminate.
     this.messages.set(type, walk);
-    const ordered = [...type.fieldsArray].sort((a, b) => a.id - b.id);
-    for (const field of ordered) {
+    // Declaration order, as Go's jsonpb prints struct fields (TensorProto declares half_val = 13
+    // before float_val = 5).
+    for (const field of type.fieldsArray) {
       field.resolve();
       const kind = field instanceof protobuf.MapField ? 'map' : field.repeated ? 'repeated' : 'single';
       fields.push({ name: field.name, kind, convert: this.fieldOut(field, kind) });
@@ -104,6 +106,9 @@ export class ProtoToJson {
   messageValue(type: protobuf.Type): ToJson {
     switch (type.fullName) {
       case '.google.protobuf.Value':
+        // Not a DecodedValue: a map entry without a value, which protobufjs fills with an empty
+        // message; an unset Value prints as null.
+        return (v) => (v instanceof DecodedValue ? v.json : null);
       case '.google.protobuf.ListValue':
       case '.google.protobuf.Struct':
         return undefined;

@@ -52,7 +52,6 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // JSON -> protobufjs values. Each returns what protobufjs' generated encoder accepts for the type.
 
-const FLOAT_MAX = 3.4028234663852886e38;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
@@ -69,10 +68,15 @@ export function doubleIn(v: unknown, path: string): number {
   return fail(path, `expected a number, got ${describe(v)}`);
 }
 
+/** True unless `n` is finite but rounds to infinity as a float32 (jsonpb's range check). */
+export function fitsFloat(n: number): boolean {
+  return !Number.isFinite(n) || Number.isFinite(Math.fround(n));
+}
+
 /** Like doubleIn, and rejects finite values a float32 cannot hold (jsonpb does too). */
 export function floatIn(v: unknown, path: string): number {
   const n = doubleIn(v, path);
-  if (n > FLOAT_MAX || n < -FLOAT_MAX) if (Number.isFinite(n)) fail(path, `${n} is out of range for a float`);
+  if (!fitsFloat(n)) fail(path, `${n} is out of range for a float`);
   return n;
 }
 
@@ -111,7 +115,7 @@ export function int64In(v: unknown, path: string, unsigned: boolean): number | L
   const what = unsigned ? 'a uint64' : 'an int64';
   let big: bigint;
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) fail(path, `expected ${what}, got ${describe(v)}`);
+    if (!Number.isInteger(v)) fail(path, `expected ${what} (number or decimal string), got ${describe(v)}`);
     if (Number.isSafeInteger(v) && (v >= 0 || !unsigned)) return v;
     big = BigInt(v);
   } else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) {
