@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { compilePlan, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
+import { compilePlan, composeObservers, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
 import { gracefulShutdown } from './lifecycle/shutdown';
 import { PredictionService } from './service/prediction-service';
 import { createLogger } from './telemetry/logger';
+import { PayloadLogger } from './telemetry/payload-log';
+import { payloadLogObserver } from './telemetry/payload-log-observer';
 import { EngineMetrics, imageLabels } from './telemetry/metrics';
 import { loadSeldonProtocol } from './protocols/seldon';
 import { addReflection } from './transports/grpc/reflection';
@@ -44,6 +46,18 @@ function main(): void {
   const grpc = new GrpcUpstream({ maxMessageBytes: config.annotations.grpcMaxMessageSize, channelsPerTarget: GRPC_CHANNELS_PER_CHILD });
   const restTimeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;
   const grpcTimeoutMs = config.annotations.grpcTimeoutMs ?? config.defaultRestTimeoutMs;
+  const payloadLogger = new PayloadLogger({
+    workers: config.loggerWorkers,
+    maxQueueEntries: config.logWorkBufferSize,
+    enqueueWaitMs: config.logWriteTimeoutMs,
+    source: config.serverUrl,
+    inferenceServiceName: config.sdep,
+    namespace: config.namespace,
+    endpoint: config.predictor,
+    protocol: config.protocol,
+    registry: metrics.registry,
+    logger,
+  });
   const plan = compilePlan(spec, {
     builtin: (node) => {
       const unit = builtins.get(node.implementation)?.create(node, { random: Math.random });
@@ -58,6 +72,7 @@ function main(): void {
       const names = steps.has('predict') ? STEP_NAMES : { ...STEP_NAMES, transformInput: 'transform-input' };
       return instrumentUnit(unit, names, true, metrics.nodeStepObserver(node.name));
     },
+    observer: (node) => composeObservers([payloadLogObserver(node, payloadLogger, config.requestLoggerDefaultEndpoint)].filter(isDefined)),
   });
   const service = new PredictionService(plan, {
     routingInjection: config.routingInjection,
@@ -91,6 +106,10 @@ function main(): void {
     grpcServer,
     startDraining: () => service.startDraining(),
     closeUpstreams: async () => {
+      // Payload logs still queued get what is left of the grace period (the deadline exits 1 anyway).
+      const left = shutdownStartedAt + config.shutdownDelayMs + config.gracefulTimeoutMs - Date.now() - 100;
+      await payloadLogger.flush(left);
+      await payloadLogger.close();
       grpc.close();
       await http.close();
     },
@@ -99,8 +118,13 @@ function main(): void {
     logger,
     exit: (code) => process.exit(code),
   });
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  let shutdownStartedAt = Date.now();
+  const onSignal = (signal: string): void => {
+    shutdownStartedAt = Date.now();
+    shutdown(signal);
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
 }
 
 function loadOrExit(): Config {
@@ -132,6 +156,10 @@ function parseOrExit(config: Config, builtins: UnitRegistry): PredictorSpec {
     process.stderr.write(`infergraph: ${err.message}\n`);
     process.exit(1);
   }
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }
 
 /** model_name / model_image / model_version of a node's client metrics (section 7). */
