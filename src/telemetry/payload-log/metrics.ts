@@ -101,6 +101,7 @@ export class PayloadLogMetrics {
     });
   }
 
+  /** Records one delivered event, `seconds` after its log() call. */
   observeDelivery(seconds: number): void {
     this.#latency.observe(seconds);
   }

@@ -11,9 +11,14 @@ export interface RetryOptions {
   readonly attempts?: number;
   /** Backoff before retry n is min(max, base * 2^(n-1)), jittered to between half and all of it. */
   readonly baseDelayMs?: number;
+  /** Ceiling of one backoff (default 2000 ms). */
   readonly maxDelayMs?: number;
 }
 
+/**
+ * Settings of a PayloadLogger. Worst-case memory held by events: 2 x maxQueueBytes (queue + waiters)
+ * plus, per worker, one event and its decoded body (<= maxDecodedBytes).
+ */
 export interface PayloadLoggerOptions extends SinkIdentity {
   /** `--logger_workers`: POSTs in flight at most. */
   readonly workers: number;
@@ -27,6 +32,7 @@ export interface PayloadLoggerOptions extends SinkIdentity {
   readonly maxWaitingEntries?: number;
   /** Deadline of each POST (default 5000 ms). */
   readonly sendTimeoutMs?: number;
+  /** Retries after 5xx, connection errors and timeouts (default 3 attempts, 100 ms base, 2000 ms max). */
   readonly retry?: RetryOptions;
   /** Largest decompressed body a worker builds for a gzip/deflate/br payload (default 64 MiB). */
   readonly maxDecodedBytes?: number;

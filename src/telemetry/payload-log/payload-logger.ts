@@ -232,8 +232,8 @@ export class PayloadLogger {
       if (r.kind === 'aborted') return 'shutdown';
       if (r.kind === 'rejected') return this.#warnDrop(entry, 'rejected', 'payload log sink rejected the event', { status: r.status });
       if (attempt >= this.#sendAttempts) return this.#warnDrop(entry, 'failed', 'payload log sink failed; event dropped', { attempts: attempt, error: r.detail });
-      this.#retries += 1;
       if (!(await this.#sleep(this.#backoff(attempt)))) return 'shutdown';
+      this.#retries += 1; // counted when the POST is repeated, not when one is merely planned
     }
   }
 

@@ -10,12 +10,13 @@ export class RateLimitedLog {
   readonly #intervalMs: number;
   readonly #state = new Map<string, { last: number; suppressed: number }>();
 
-  /** `causes` must come from a fixed set: the map holds one entry per cause. */
+  /** Causes passed to `warn` must come from a fixed set: the map keeps one entry per cause. */
   constructor(logger: Logger, intervalMs = 1000) {
     this.#logger = logger;
     this.#intervalMs = intervalMs;
   }
 
+  /** Logs `msg` at warn level unless `cause` was logged less than the interval ago. */
   warn(cause: string, msg: string, fields: LogFields = {}): void {
     const now = performance.now();
     let s = this.#state.get(cause);
@@ -30,10 +31,15 @@ export class RateLimitedLog {
     const suppressed = s.suppressed;
     s.last = now;
     s.suppressed = 0;
-    try {
-      this.#logger.warn(msg, suppressed > 0 ? { cause, ...fields, suppressed } : { cause, ...fields });
-    } catch {
-      // A broken log writer must not break the payload logger, which promises never to throw.
-    }
+    const line = suppressed > 0 ? { cause, ...fields, suppressed } : { cause, ...fields };
+    // Written on the next turn: the caller may be log(), which must not pay for serialising and
+    // writing a line; and a broken writer must not break the logger, which promises never to throw.
+    setImmediate(() => {
+      try {
+        this.#logger.warn(msg, line);
+      } catch {
+        // nothing sensible left to do with it
+      }
+    });
   }
 }

@@ -20,6 +20,7 @@ export type PostOutcome =
   | { readonly kind: 'retryable'; readonly status: number; readonly detail: string }
   | { readonly kind: 'aborted' };
 
+/** Limits of the sink client. */
 export interface SinkClientOptions {
   /** Distinct sink origins (scheme://host:port) allowed; further ones are refused, so pools stay bounded. */
   readonly maxOrigins: number;
