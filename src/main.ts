@@ -14,6 +14,7 @@ import { createLogger } from './telemetry/logger';
 import { PayloadLogger } from './telemetry/payload-log';
 import { payloadLogObserver } from './telemetry/payload-log-observer';
 import { EngineMetrics, imageLabels } from './telemetry/metrics';
+import { createTracing } from './telemetry/tracing';
 import { loadSeldonProtocol } from './protocols/seldon';
 import { addReflection } from './transports/grpc/reflection';
 import { createGrpcServer, listenGrpc } from './transports/grpc/server';
@@ -58,6 +59,7 @@ function main(): void {
     registry: metrics.registry,
     logger,
   });
+  const tracing = createTracing(config.tracing, logger);
   const plan = compilePlan(spec, {
     builtin: (node) => {
       const unit = builtins.get(node.implementation)?.create(node, { random: Math.random });
@@ -72,14 +74,14 @@ function main(): void {
       const names = steps.has('predict') ? STEP_NAMES : { ...STEP_NAMES, transformInput: 'transform-input' };
       return instrumentUnit(unit, names, true, metrics.nodeStepObserver(node.name));
     },
-    observer: (node) => composeObservers([payloadLogObserver(node, payloadLogger, config.requestLoggerDefaultEndpoint)].filter(isDefined)),
+    observer: (node) => composeObservers([tracing.nodeObserver(node, builtins.get(node.implementation) !== undefined), payloadLogObserver(node, payloadLogger, config.requestLoggerDefaultEndpoint)].filter(isDefined)),
   });
   const service = new PredictionService(plan, {
     routingInjection: config.routingInjection,
     readiness: { full: config.fullHealthChecks, timeoutMs: config.readinessCheckTimeoutMs },
   });
-  const server = createRestServer({ config, service, metrics, logger });
-  const grpcServer = createGrpcServer({ config, service, metrics, logger, codec });
+  const server = createRestServer({ config, service, metrics, logger, tracing });
+  const grpcServer = createGrpcServer({ config, service, metrics, logger, codec, tracing });
   addReflection(grpcServer, PROTO_DIR);
 
   process.on('uncaughtException', (err) => logger.error('uncaught exception (engine keeps serving)', { error: err.stack ?? String(err) }));
@@ -112,6 +114,7 @@ function main(): void {
       await payloadLogger.close();
       grpc.close();
       await http.close();
+      await tracing.close();
     },
     shutdownDelayMs: config.shutdownDelayMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,

@@ -7,6 +7,7 @@ import { DEFAULT_CORS_ALLOWED_HEADERS, type Config, type LogLevel, type TlsConfi
 import { ConfigError, helpText, parseFlags, parseGoBool, type ParsedFlags } from './flags';
 import { interpretAnnotations, parseAnnotationsFile } from './annotations';
 import { findPredictorSpec } from './predictor-source';
+import { resolveTracing } from './tracing';
 
 export { ConfigError } from './flags';
 
@@ -201,6 +202,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
   const httpPort = flags.int('http_port');
   // Seldon built the server URL before defaulting the hostname, giving "http://:8000/"; here the default comes first.
   const hostname = flags.string('hostname') || (envValue(env, 'POD_NAME') ?? 'localhost');
+  const tracePropagation = (env['JAEGER_TRACE_PROPAGATION_TYPE'] ?? '').trim().toLowerCase() === 'b3' ? 'b3' : 'jaeger';
 
   const config: Config = {
     serverType,
@@ -239,7 +241,8 @@ export function loadConfig(source: ConfigSource): LoadResult {
     corsAllowedOrigins: envValue(env, 'CORS_ALLOWED_ORIGINS') ?? '*',
     corsAllowedHeaders: envValue(env, 'CORS_ALLOWED_HEADERS') ?? DEFAULT_CORS_ALLOWED_HEADERS,
     tls: resolveTls(env, (file) => source.readFile(file)),
-    tracePropagation: (env['JAEGER_TRACE_PROPAGATION_TYPE'] ?? '').trim().toLowerCase() === 'b3' ? 'b3' : 'jaeger',
+    tracePropagation,
+    tracing: resolveTracing(env, tracePropagation),
     serverUrl: `http://${hostname}:${httpPort}/`,
 
     annotations,

@@ -81,6 +81,8 @@ export interface Config {
   readonly tls: TlsConfig | undefined;
   /** `JAEGER_TRACE_PROPAGATION_TYPE`: `b3` or `jaeger`. */
   readonly tracePropagation: 'jaeger' | 'b3';
+  /** OpenTelemetry tracing from the `OTEL_*` variables (config/tracing.ts); undefined: tracing off. */
+  readonly tracing: TracingConfig | undefined;
   /** `http://<hostname>:<http_port>/`: the CloudEvents source. */
   readonly serverUrl: string;
 
@@ -91,6 +93,32 @@ export interface Config {
   /** The PredictorSpec as parsed JSON (validated later by graph/parse). */
   readonly predictorSpec: unknown;
   readonly graphSource: GraphSource;
+}
+
+export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+/** Tracing, when on: where and how spans are exported, and how trace context is propagated. */
+export interface TracingConfig {
+  /** The full OTLP/HTTP traces URL (`…/v1/traces`). */
+  readonly endpoint: string;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  /** Headers of each export request (`OTEL_EXPORTER_OTLP_[TRACES_]HEADERS`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly compression: 'gzip' | 'none';
+  readonly serviceName: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES`. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly sampler: TraceSampler;
+  /** Ratio of the traceidratio samplers, in [0, 1]. */
+  readonly samplerRatio: number;
+  /** Besides W3C trace context (always): Jaeger `uber-trace-id` or B3 `x-b3-*` headers. */
+  readonly propagation: 'jaeger' | 'b3';
+  /** Batch span processor (`OTEL_BSP_*`). */
+  readonly scheduleDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
 }
 
 export const DEFAULT_CORS_ALLOWED_HEADERS = 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token';

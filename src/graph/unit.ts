@@ -17,6 +17,11 @@ export interface CallContext {
   readonly deadline?: number;
   /** Time spent waiting on child servers, for the engine-overhead metric. */
   readonly waits?: WaitClock;
+  /**
+   * The trace context of the current span (an OpenTelemetry Context, opaque to the graph core), set by
+   * the transports' server span and by each node's tracing observer; absent when tracing is off.
+   */
+  readonly trace?: unknown;
 }
 
 /**

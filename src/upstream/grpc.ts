@@ -96,7 +96,8 @@ export class ChannelSet {
       const pending = client.makeUnaryRequest(call.method, identity, identity, call.body, toMetadata(call.headers), { deadline }, (err, value) => {
         call.signal.removeEventListener('abort', onAbort);
         observe(call.method, grpcCodeName(err?.code ?? grpcStatus.OK), (performance.now() - started) / 1000);
-        if (err !== null || value === undefined) reject(childError(err, call, this.target, deadline === own));
+        // A DEADLINE_EXCEEDED that ends the call well before the deadline is the child's own status.
+        if (err !== null || value === undefined) reject(childError(err, call, this.target, deadline === own, Date.now() >= deadline - DEADLINE_SLACK_MS));
         else resolve(value);
       });
       const onAbort = (): void => pending.cancel();
@@ -114,6 +115,9 @@ export class ChannelSet {
     for (const c of this.#clients) c.close();
   }
 }
+
+/** How early before the deadline a DEADLINE_EXCEEDED may end a call and still be the deadline's doing (timer jitter). */
+const DEADLINE_SLACK_MS = 10;
 
 /** Metadata keys grpc-js reserves or that only make sense on one hop. */
 const RESERVED = new Set(['content-type', 'user-agent', 'te', 'host', 'connection', 'accept-encoding', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
@@ -139,14 +143,15 @@ function aborted(call: GrpcCall, target: string): EngineError {
 
 /**
  * A child's gRPC failure: its code reaches a gRPC caller unchanged and a REST caller as the matching
- * HTTP status. UNAVAILABLE and our own deadline get the engine's CHILD_UNREACHABLE / CHILD_TIMEOUT
- * reasons (same gRPC codes), so REST callers see 502 / 504 as for REST children.
+ * HTTP status. UNAVAILABLE and an expired deadline get the engine's CHILD_UNREACHABLE / CHILD_TIMEOUT
+ * reasons (same gRPC codes), so REST callers see 502 / 504 as for REST children; a DEADLINE_EXCEEDED
+ * the child answers before the deadline keeps its details, like any other child status.
  */
-function childError(err: ServiceError | null, call: GrpcCall, target: string, ownDeadline: boolean): EngineError {
+function childError(err: ServiceError | null, call: GrpcCall, target: string, ownDeadline: boolean, expired: boolean): EngineError {
   if (err === null) return engineError('CHILD_BAD_RESPONSE', `node "${call.node}": ${call.method} at ${target} answered no message`);
   const where = `node "${call.node}": ${call.method} at ${target}`;
   if (err.code === grpcStatus.CANCELLED && call.signal.aborted) return aborted(call, target);
-  if (err.code === grpcStatus.DEADLINE_EXCEEDED) {
+  if (err.code === grpcStatus.DEADLINE_EXCEEDED && expired) {
     const detail = ownDeadline ? `did not answer within ${call.timeoutMs} ms` : 'did not answer before the caller\'s deadline';
     return engineError('CHILD_TIMEOUT', `${where} ${detail}`);
   }

@@ -12,6 +12,8 @@ export interface GrpcReceivedCall {
   readonly method: string;
   /** The request decoded to its Seldon JSON form. */
   readonly request: unknown;
+  /** The request exactly as received (protobuf bytes). */
+  readonly bytes: Buffer;
   readonly metadata: Metadata;
 }
 
@@ -78,7 +80,7 @@ export async function startGrpcChild(script: GrpcChildScript, options: { maxMess
     entry.definition[rpc] = { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
     entry.implementation[rpc] = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const request = requestType === 'Empty' ? {} : codec.toJson(requestType, call.request);
-      const received: GrpcReceivedCall = { method: path, request, metadata: call.metadata };
+      const received: GrpcReceivedCall = { method: path, request, bytes: call.request, metadata: call.metadata };
       calls.push(received);
       let answered = false;
       call.once('cancelled', () => {

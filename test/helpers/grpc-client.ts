@@ -25,7 +25,7 @@ export class SeldonGrpcClient {
   }
 
   /** Calls `Seldon/<rpc>` with `request` (JSON, or raw bytes). */
-  call(rpc: 'Predict' | 'SendFeedback' | 'ModelMetadata' | 'GraphMetadata', request: unknown, options: { metadata?: Record<string, string>; deadlineMs?: number } = {}): Promise<GrpcAnswer> {
+  call(rpc: 'Predict' | 'SendFeedback' | 'ModelMetadata' | 'GraphMetadata', request: unknown, options: { metadata?: Record<string, string>; deadlineMs?: number; signal?: AbortSignal } = {}): Promise<GrpcAnswer> {
     const types: Record<string, [SeldonMessageType | 'Empty', SeldonMessageType]> = {
       Predict: ['SeldonMessage', 'SeldonMessage'],
       SendFeedback: ['Feedback', 'SeldonMessage'],
@@ -47,6 +47,8 @@ export class SeldonGrpcClient {
       call.on('metadata', (m: Metadata) => {
         header = m;
       });
+      // Cancelling the call (the caller goes away) is how a test shows cancellation reaching children.
+      options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     });
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
-import { engineError, grpcCodeName, toEngineError, type EngineError } from '../../errors';
+import { EngineError, engineError, grpcCodeName, toEngineError } from '../../errors';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
 import { Payload, type SeldonMessageType } from '../../message/payload';
@@ -10,6 +10,7 @@ import type { SeldonCodecWithCheck } from '../../protocols/seldon';
 import type { PredictionService } from '../../service/prediction-service';
 import type { Logger } from '../../telemetry/logger';
 import type { EngineMetrics } from '../../telemetry/metrics';
+import type { Tracing } from '../../telemetry/tracing';
 import { metadataToHeaders } from './metadata';
 
 export interface GrpcServerDeps {
@@ -18,6 +19,8 @@ export interface GrpcServerDeps {
   readonly metrics: EngineMetrics;
   readonly logger: Logger;
   readonly codec: SeldonCodecWithCheck;
+  /** Server span per call (absent or off: none). */
+  readonly tracing?: Tracing;
 }
 
 const SERVICE = '/seldon.protos.Seldon';
@@ -55,27 +58,45 @@ export function createGrpcServer(deps: GrpcServerDeps): Server {
     return Payload.fromProto(bytes, type, codec);
   };
   const handlers: Record<string, Handler> = {
-    Predict: async (bytes, ctx) => (await service.predict(request('SeldonMessage', bytes), ctx)).asProto('SeldonMessage', codec, 'answer').body,
+    Predict: async (bytes, ctx) => {
+      const answer = await service.predict(request('SeldonMessage', bytes), ctx);
+      return encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').body);
+    },
     SendFeedback: async (bytes, ctx) => {
       const feedback = request('Feedback', bytes);
       const answer = await service.feedback(feedback, ctx);
       // A root that takes no feedback answers the feedback itself (Seldon); over gRPC the answer must
       // be a SeldonMessage, so it is an empty one (Seldon crashed here, quirk 11).
-      return answer === feedback ? Buffer.alloc(0) : answer.asProto('SeldonMessage', codec, 'answer').body;
+      return answer === feedback ? Buffer.alloc(0) : encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').body);
     },
     ModelMetadata: async (bytes, ctx) => {
       const name = (request('SeldonModelMetadataRequest', bytes).json() as { name?: unknown }).name;
-      return (await service.metadata(typeof name === 'string' ? name : '', ctx)).asProto('SeldonModelMetadata', codec, 'metadata').body;
+      const metadata = await service.metadata(typeof name === 'string' ? name : '', ctx);
+      return encodeAnswer('SeldonModelMetadata', () => metadata.asProto('SeldonModelMetadata', codec, 'metadata').body);
     },
     GraphMetadata: async (_bytes, ctx) => {
       const graph = (await service.graphMetadata(ctx)).json('graph metadata') as Record<string, unknown>;
-      return codec.toProto('SeldonGraphMetadata', { name: graph.name, models: graph.models, inputs: graph.graphinputs ?? [], outputs: graph.graphoutputs ?? [] });
+      return encodeAnswer('SeldonGraphMetadata', () => codec.toProto('SeldonGraphMetadata', { name: graph.name, models: graph.models, inputs: graph.graphinputs ?? [], outputs: graph.graphoutputs ?? [] }));
     },
   };
   const implementation: UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(handlers)) implementation[name] = unary(name, handler, deps);
   server.addService(SELDON_SERVICE, implementation);
   return server;
+}
+
+/**
+ * Encodes what the graph answered for the gRPC caller. The caller's own request was protobuf, so JSON
+ * that does not fit the message came from a child (a REST child's answer, transcoded here): that is
+ * CHILD_BAD_RESPONSE (INTERNAL), not the caller's BAD_REQUEST_JSON (INVALID_ARGUMENT).
+ */
+function encodeAnswer(type: SeldonMessageType, encode: () => Buffer): Buffer {
+  try {
+    return encode();
+  } catch (err) {
+    if (!(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') throw err;
+    throw engineError('CHILD_BAD_RESPONSE', `the graph answered JSON that is not a ${type}: ${err.message}`);
+  }
 }
 
 /** Binds the server; resolves with the port (the given one, or the one chosen for port 0). */
@@ -104,12 +125,15 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
     const deadline = call.getDeadline();
     const ms = deadline instanceof Date ? deadline.getTime() : deadline;
     const waits = new WaitClock();
+    const headers = metadataToHeaders(call.metadata, puid);
+    const span = deps.tracing?.grpcServerSpan(path, headers, puid);
     const ctx: CallContext = {
       puid,
-      headers: metadataToHeaders(call.metadata, puid),
+      headers: span?.headers ?? headers,
       signal: abort.signal,
       routing: new Map(),
       waits,
+      trace: span?.trace,
       ...(Number.isFinite(ms) ? { deadline: ms } : {}),
     };
     const finish = (code: number): void => {
@@ -120,11 +144,13 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
     handler(call.request, ctx).then(
       (answer) => {
         finish(grpcStatus.OK);
+        span?.end(grpcStatus.OK);
         callback(null, answer);
       },
       (err: unknown) => {
         const error: EngineError = toEngineError(err);
         finish(error.grpcCode);
+        span?.end(error.grpcCode, error);
         if (error.grpcCode >= 13 || error.code === 'INTERNAL') deps.logger.error('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
         else deps.logger.info('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
         callback({ code: error.grpcCode, details: error.message });

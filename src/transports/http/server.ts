@@ -10,6 +10,7 @@ import { Payload } from '../../message/payload';
 import type { PredictionService } from '../../service/prediction-service';
 import type { EngineMetrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
+import type { Tracing } from '../../telemetry/tracing';
 import { forwardHeaders } from '../../upstream/headers';
 import { readBody } from './body';
 import { sendError, sendPayload } from './respond';
@@ -20,6 +21,8 @@ export interface HttpServerDeps {
   readonly service: PredictionService;
   readonly metrics: EngineMetrics;
   readonly logger: Logger;
+  /** Server span per request (absent or off: none). */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -96,7 +99,9 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, match: Rout
     if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
   });
   const waits = new WaitClock();
-  const ctx: CallContext = { puid, headers: forwardHeaders(req.headers, puid), signal: abort.signal, routing: new Map(), waits };
+  const headers = forwardHeaders(req.headers, puid);
+  const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', headers, puid);
+  const ctx: CallContext = { puid, headers: span?.headers ?? headers, signal: abort.signal, routing: new Map(), waits, trace: span?.trace };
   const service = match.route.service;
   if (service !== undefined) res.once('finish', () => deps.metrics.observeOverhead(service, (performance.now() - started - waits.waitedMs) / 1000));
   try {
@@ -118,12 +123,14 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, match: Rout
         answer = await deps.service.graphMetadata(ctx);
     }
     sendPayload(res, answer);
+    span?.end(res.statusCode);
   } catch (err) {
     const error = toEngineError(err);
     logFailure(deps.logger, error, puid, match);
     if (error.code === 'PAYLOAD_TOO_LARGE') res.setHeader('Connection', 'close');
-    if (error.code === 'CLIENT_CLOSED' && abort.signal.aborted) return; // nobody to answer
+    if (error.code === 'CLIENT_CLOSED' && abort.signal.aborted) return span?.end(499, error); // nobody to answer
     sendError(res, error);
+    span?.end(res.statusCode, error);
   }
 }
 
