@@ -19,6 +19,8 @@ export interface EngineErrorOptions {
   readonly grpcCode?: number;
   /** The HTTP status a REST caller gets instead of the table's (a gRPC child's status, mapped). */
   readonly httpStatus?: number;
+  /** The message a gRPC caller gets instead of `message` (a gRPC child's own details, unchanged). */
+  readonly grpcMessage?: string;
   readonly cause?: unknown;
 }
 
@@ -27,6 +29,7 @@ export class EngineError extends Error {
   readonly reply: ChildReply | undefined;
   readonly #grpcCode: number | undefined;
   readonly #httpStatus: number | undefined;
+  readonly #grpcMessage: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -35,6 +38,12 @@ export class EngineError extends Error {
     this.reply = options.reply;
     this.#grpcCode = options.grpcCode;
     this.#httpStatus = options.httpStatus;
+    this.#grpcMessage = options.grpcMessage;
+  }
+
+  /** Message for a gRPC caller: a gRPC child's own details where there are some, else `message`. */
+  get grpcMessage(): string {
+    return this.#grpcMessage ?? this.message;
   }
 
   /** HTTP status for a REST caller: a child's own status where there is one, else the table's. */

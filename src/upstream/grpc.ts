@@ -59,6 +59,8 @@ export class GrpcUpstream {
         'grpc.max_receive_message_length': max,
         'grpc.max_send_message_length': max,
       }));
+      // Connect now rather than on the first calls (grpc-js is lazy), so traffic finds the pool ready.
+      for (const c of clients) c.getChannel().getConnectivityState(true);
       set = new ChannelSet(target, clients);
       this.#targets.set(target, set);
     }
@@ -158,6 +160,7 @@ function childError(err: ServiceError | null, call: GrpcCall, target: string, ow
   if (err.code === grpcStatus.UNAVAILABLE) return engineError('CHILD_UNREACHABLE', `${where} is unavailable: ${err.details}`);
   return engineError('CHILD_STATUS', `${where} failed with ${grpcCodeName(err.code)}: ${err.details}`, {
     grpcCode: err.code,
+    grpcMessage: err.details,
     httpStatus: httpStatusForGrpcCode(err.code),
   });
 }

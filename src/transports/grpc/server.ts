@@ -153,7 +153,7 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
         span?.end(error.grpcCode, error);
         if (error.grpcCode >= 13 || error.code === 'INTERNAL') deps.logger.error('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
         else deps.logger.info('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
-        callback({ code: error.grpcCode, details: error.message });
+        callback({ code: error.grpcCode, details: error.grpcMessage });
       },
     );
   };
