@@ -3,11 +3,14 @@
  * Composition root: load config, parse the graph, build telemetry, units, the service and the REST
  * server, and wire the signals. The only file that reads process.argv / process.env or exits.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { compilePlan, composeObservers, GraphError, parsePredictorSpec, type NodeSpec, type PredictorSpec } from './graph';
+import { clusterMetricsRenderer, runPrimary } from './lifecycle/cluster';
 import { gracefulShutdown } from './lifecycle/shutdown';
 import { PredictionService } from './service/prediction-service';
 import { createLogger } from './telemetry/logger';
@@ -40,8 +43,15 @@ function main(): void {
   const logger = createLogger(config.logLevel);
   const builtins = registerBuiltins(new UnitRegistry());
   const spec = parseOrExit(config, builtins);
+  if (config.workers > 1 && cluster.isPrimary) {
+    // The graph is validated above, once, before any worker starts.
+    runPrimary(config.workers, logger, (code) => process.exit(code));
+    return;
+  }
 
   const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version }, config.metricsBuckets);
+  const clusterRender = clusterMetricsRenderer(metrics.registry);
+  if (clusterRender !== undefined) metrics.renderWith(clusterRender);
   const codec = loadSeldonProtocol(PROTO_DIR);
   const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
   const grpc = new GrpcUpstream({ maxMessageBytes: config.annotations.grpcMaxMessageSize, channelsPerTarget: GRPC_CHANNELS_PER_CHILD });
@@ -132,7 +142,7 @@ function main(): void {
 
 function loadOrExit(): Config {
   try {
-    const result = loadConfig({ argv: process.argv.slice(2), env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+    const result = loadConfig({ argv: process.argv.slice(2), env: process.env, readFile: (path) => readFileSync(path, 'utf8'), cores: availableParallelism() });
     if (result.kind === 'help') {
       process.stdout.write(result.text);
       process.exit(0);

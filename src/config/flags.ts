@@ -97,6 +97,7 @@ export const INFERGRAPH_FLAGS: readonly FlagSpec[] = [
   flag('request_timeout', 'duration', '300s', 'time allowed for a client to send a whole request', { range: 'positive' }),
   flag('keepalive_timeout', 'duration', '65s', 'idle time before a keep-alive client connection is closed', { range: 'positive' }),
   flag('readiness_timeout', 'duration', '1s', 'timeout of each readiness check of a child (TCP connect or health GET)', { range: 'positive' }),
+  flag('workers', 'string', '1', 'engine processes sharing the ports (node:cluster): a number, or auto for one per available core'),
   flag('metrics_buckets', 'string', DEFAULT_METRICS_BUCKETS, 'buckets (seconds, comma-separated, increasing) of the per-node latency and engine-overhead histograms'),
 ];
 

@@ -18,6 +18,8 @@ export interface ConfigSource {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a UTF-8 file; throws (with `code` ENOENT etc.) when it cannot. */
   readFile(path: string): string;
+  /** Cores available to the process (for `--workers auto`); main passes os.availableParallelism(). */
+  readonly cores?: number;
 }
 
 /** `--help` was asked for, or a config was built (warnings are for main to log, e.g. a skipped annotation line). */
@@ -158,6 +160,16 @@ function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
   return value;
 }
 
+/** `--workers`: a positive integer, or `auto` for one per available core. */
+function parseWorkers(text: string, cores: number): number {
+  if (text.trim().toLowerCase() === 'auto') return Math.max(1, cores);
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 256) {
+    throw ConfigError.invalid('flag --workers', text, 'expected a number of processes from 1 to 256, or auto');
+  }
+  return n;
+}
+
 /** `--metrics_buckets`: positive, finite, strictly increasing numbers. */
 function parseBuckets(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -235,6 +247,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
     keepAliveTimeoutMs: flags.durationMs('keepalive_timeout'),
     readinessCheckTimeoutMs: flags.durationMs('readiness_timeout'),
     metricsBuckets: parseBuckets(flags.string('metrics_buckets')),
+    workers: parseWorkers(flags.string('workers'), source.cores ?? 1),
 
     requestLoggerDefaultEndpoint: envValue(env, 'REQUEST_LOGGER_DEFAULT_ENDPOINT') ?? 'http://default-broker',
     routingInjection: routingInjection(env),

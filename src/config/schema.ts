@@ -67,6 +67,8 @@ export interface Config {
   readonly readinessCheckTimeoutMs: number;
   /** Buckets (seconds) of the per-node latency and engine-overhead histograms. */
   readonly metricsBuckets: readonly number[];
+  /** Engine processes sharing the listening ports (`--workers`); 1 runs in this process alone. */
+  readonly workers: number;
 
   // ---- environment (section 1.5) ----
   /** `REQUEST_LOGGER_DEFAULT_ENDPOINT` (default `http://default-broker`). */

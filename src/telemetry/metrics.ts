@@ -113,9 +113,16 @@ export class EngineMetrics {
     this.#overheadHistogram.observe({ service }, Math.max(0, seconds));
   }
 
-  /** Prometheus text exposition of everything on the registry. */
+  #render: () => Promise<string> = () => this.registry.metrics();
+
+  /** Prometheus text exposition of everything on the registry (or of every worker's, see renderWith). */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.#render();
+  }
+
+  /** Renders through `render` instead: in a `--workers` cluster, the sum over all workers. */
+  renderWith(render: () => Promise<string>): void {
+    this.#render = render;
   }
 
   get contentType(): string {

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { startEngine } from '../helpers/engine';
+
+/** One request on a fresh connection, so node:cluster can hand it to either worker. */
+function predict(port: number): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1.0/predictions', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end('{"data":{"ndarray":[[1,2]]}}');
+  });
+}
+
+test('--workers 2: two engine processes share the ports; metrics sum over both; SIGTERM stops all with 0', async () => {
+  const engine = await startEngine({ args: ['--demo', '--workers=2'] });
+  try {
+    // Wait until both workers have logged that they listen.
+    const deadline = Date.now() + 10_000;
+    while (engine.output.filter((l) => l.includes('"msg":"REST server listening"')).length < 2) {
+      assert.ok(Date.now() < deadline, `second worker did not start:\n${engine.output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 40; i++) assert.equal((await predict(engine.port)).status, 200);
+    // Whichever worker answers the scrape, the count is the cluster's total.
+    for (let i = 0; i < 4; i++) {
+      const text = (await engine.get('/metrics')).text;
+      const m = /seldon_api_executor_server_requests_seconds_count\{[^}]*service="predictions"[^}]*code="200"\} (\d+)/.exec(text);
+      assert.equal(m?.[1], '40', `scrape ${i}:\n${text.slice(0, 2000)}`);
+    }
+  } finally {
+    const code = await engine.stop('SIGTERM');
+    assert.equal(code, 0);
+  }
+  assert.equal(engine.output.filter((l) => l.includes('"msg":"shutdown complete"')).length, 2);
+});
