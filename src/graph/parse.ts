@@ -220,5 +220,6 @@ function checkEndpoint(node: NodeSpec, label: string, problems: string[]): void 
     return;
   }
   const port = ep.type === 'REST' ? ep.httpPort : ep.grpcPort;
-  if (port === 0) problems.push(`${label}: endpoint of type ${ep.type} has no ${ep.type === 'REST' ? 'httpPort' : 'grpcPort'} (or service_port)`);
+  const alreadyReported = problems.some((p) => p.startsWith(`${label}: endpoint.`));
+  if (port === 0 && !alreadyReported) problems.push(`${label}: endpoint of type ${ep.type} has no ${ep.type === 'REST' ? 'httpPort' : 'grpcPort'} (or service_port)`);
 }

@@ -36,20 +36,23 @@ export class Payload {
   readonly contentEncoding: string;
   /** Present when the body is protobuf binary. */
   readonly proto: ProtoForm | undefined;
+  /** The graph node whose child server answered this payload; undefined for the caller's request and built-ins. */
+  readonly origin: string | undefined;
   #json: unknown;
   #parsed = false;
   #transcoded: Payload | undefined;
 
-  constructor(body: Buffer, contentType: string, contentEncoding = '', proto?: ProtoForm) {
+  constructor(body: Buffer, contentType: string, contentEncoding = '', proto?: ProtoForm, origin?: string) {
     this.body = body;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
     this.proto = proto;
+    this.origin = origin;
   }
 
-  /** A protobuf payload (gRPC). */
-  static fromProto(body: Buffer, type: SeldonMessageType, codec: ProtoCodec): Payload {
-    return new Payload(body, PROTOBUF_CONTENT_TYPE, '', { type, codec });
+  /** A protobuf payload (gRPC); `origin` is the node whose child answered it. */
+  static fromProto(body: Buffer, type: SeldonMessageType, codec: ProtoCodec, origin?: string): Payload {
+    return new Payload(body, PROTOBUF_CONTENT_TYPE, '', { type, codec }, origin);
   }
 
   /** A JSON payload built by the engine itself (built-ins, errors). */
@@ -88,7 +91,7 @@ export class Payload {
     if (this.proto === undefined) return this;
     if (this.#transcoded === undefined) {
       const json = this.json(what);
-      const p = new Payload(Buffer.from(JSON.stringify(json)), 'application/json');
+      const p = new Payload(Buffer.from(JSON.stringify(json)), 'application/json', '', undefined, this.origin);
       p.#json = json;
       p.#parsed = true;
       this.#transcoded = p;
@@ -101,7 +104,7 @@ export class Payload {
     if (this.proto?.type === type) return this;
     const cached = this.#transcoded;
     if (cached?.proto?.type === type) return cached;
-    const p = Payload.fromProto(codec.toProto(type, this.json(what)), type, codec);
+    const p = Payload.fromProto(codec.toProto(type, this.json(what)), type, codec, this.origin);
     this.#transcoded = p;
     return p;
   }

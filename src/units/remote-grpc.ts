@@ -1,4 +1,4 @@
-import { engineError } from '../errors';
+import { EngineError, engineError } from '../errors';
 import type { NodeSpec, RemoteStep } from '../graph';
 import type { CallContext, Unit } from '../graph/unit';
 import { Payload, type ProtoCodec, type SeldonMessageType } from '../message/payload';
@@ -54,9 +54,9 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
     } catch (err) {
       throw engineError('CHILD_BAD_RESPONSE', `node "${node.name}": ${method} at ${target} answered a malformed ${answerType}: ${(err as Error).message}`);
     }
-    return Payload.fromProto(body, answerType, codec);
+    return Payload.fromProto(body, answerType, codec, node.name);
   };
-  const message = (msg: Payload): Payload => msg.asProto('SeldonMessage', codec);
+  const message = (msg: Payload): Payload => toProto(msg, 'SeldonMessage', node.name, codec);
 
   const unit: Unit = {
     metadata: (ctx) => call('metadata', EMPTY, 'SeldonModelMetadata', ctx),
@@ -70,11 +70,25 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   if (steps.has('route')) unit.route = async (msg, ctx) => routeFromResponse(await call('route', message(msg), 'SeldonMessage', ctx), node.name);
   if (steps.has('aggregate')) unit.aggregate = (msgs, ctx) => call('aggregate', messageList(msgs, codec), 'SeldonMessage', ctx);
   if (steps.has('transform-output')) unit.transformOutput = (msg, ctx) => call('transform-output', message(msg), 'SeldonMessage', ctx);
-  if (steps.has('send-feedback')) unit.sendFeedback = (fb, ctx) => call('send-feedback', fb.asProto('Feedback', codec, 'feedback'), 'SeldonMessage', ctx);
+  if (steps.has('send-feedback')) unit.sendFeedback = (fb, ctx) => call('send-feedback', toProto(fb, 'Feedback', node.name, codec), 'SeldonMessage', ctx);
   return unit;
 }
 
 const EMPTY = new Payload(Buffer.alloc(0), 'application/protobuf');
+
+/**
+ * A payload as protobuf for this gRPC node. JSON that does not fit the message is the caller's fault
+ * (BAD_REQUEST_JSON) when it is the caller's request, and the answering child's (CHILD_BAD_RESPONSE,
+ * naming it) when another node's child server produced it.
+ */
+function toProto(msg: Payload, type: SeldonMessageType, node: string, codec: ProtoCodec): Payload {
+  try {
+    return msg.asProto(type, codec, type === 'Feedback' ? 'feedback' : 'message');
+  } catch (err) {
+    if (msg.origin === undefined || !(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') throw err;
+    throw engineError('CHILD_BAD_RESPONSE', `node "${msg.origin}" answered a message that gRPC node "${node}" cannot be sent: ${err.message}`);
+  }
+}
 
 function send(channels: ChannelSet, method: string, body: Buffer, ctx: CallContext, node: string, options: RemoteGrpcOptions): Promise<Buffer> {
   return channels.unary({

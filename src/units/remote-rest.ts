@@ -83,7 +83,7 @@ function replyPayload(reply: HttpReply, node: string, path: string): Payload {
       reply: { status: reply.status, body: reply.body, contentType: reply.contentType },
     });
   }
-  return new Payload(reply.body, reply.contentType, reply.contentEncoding);
+  return new Payload(reply.body, reply.contentType, reply.contentEncoding, undefined, node);
 }
 
 const OPEN = Buffer.from('[');

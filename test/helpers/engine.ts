@@ -62,7 +62,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let grpcPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`engine did not start in 10 s:\n${output.join('\n')}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave an engine behind: the test file would not exit
+      reject(new Error(`engine did not start in 10 s:\n${output.join('\n')}`));
+    }, 10_000);
     const onLine = (line: string): void => {
       output.push(line);
       const m = /"msg":"REST server listening".*"port":(\d+)/.exec(line) ?? /"port":(\d+).*"msg":"REST server listening"/.exec(line);

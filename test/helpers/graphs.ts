@@ -1,9 +1,9 @@
 /**
- * Builders for graph specs and scripts for child servers, shared by the graph, feedback and loading
- * integration tests. Nodes are plain PredictorSpec JSON, as the operator writes it.
+ * Builders for graph specs, scripts for child servers, and ways to start many graphs quickly, shared
+ * by the integration tests. Nodes are plain PredictorSpec JSON, as the operator writes it.
  */
-import { restEndpoint, startChild, type ChildReply, type ChildScript, type ChildServer, type ReceivedCall } from './child-server';
 import { Pool } from 'undici';
+import { restEndpoint, startChild, type ChildReply, type ChildScript, type ChildServer, type ReceivedCall } from './child-server';
 import { startEngine, type EngineOptions, type RunningEngine } from './engine';
 
 export const PREDICT = '/api/v1.0/predictions';

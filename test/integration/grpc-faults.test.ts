@@ -444,10 +444,9 @@ describe('a REST child\'s answer that cannot be transcoded for the next, gRPC, c
     assert.equal(reply.text, '{"strData":"m ok"}');
   });
 
-  // The fault is the child's answer, yet the caller is told its own request was bad (400 /
-  // INVALID_ARGUMENT, BAD_REQUEST_JSON) and the node is not named: the gRPC unit transcodes a payload
-  // without knowing whether it is the caller's request or a child's answer (a design question).
-  test('REST caller: 502 CHILD_BAD_RESPONSE naming the node whose answer it is', { todo: 'payloads do not record which child produced them; the error blames the caller (400 BAD_REQUEST_JSON)' }, async () => {
+  // The fault is the child's answer: payloads record the node whose child produced them, so the error
+  // names that node instead of blaming the caller.
+  test('REST caller: 502 CHILD_BAD_RESPONSE naming the node whose answer it is', async () => {
     const reply = await engine.post(PREDICTIONS, { strData: 'bad' });
     assert.equal(reply.status, 502, reply.text);
     const body = parseErrorBody(reply.text);
@@ -455,7 +454,7 @@ describe('a REST child\'s answer that cannot be transcoded for the next, gRPC, c
     assert.match(body.status.info, /"t"/);
   });
 
-  test('gRPC caller: INTERNAL naming the node whose answer it is', { todo: 'payloads do not record which child produced them; the error blames the caller (INVALID_ARGUMENT)' }, async () => {
+  test('gRPC caller: INTERNAL naming the node whose answer it is', async () => {
     const answer = await client.call('Predict', { strData: 'bad' });
     assert.equal(answer.code, grpcStatus.INTERNAL, answer.details);
     assert.match(answer.details, /"t"/);

@@ -26,7 +26,7 @@ interface ExitRun {
   readonly stderr: string;
 }
 
-const queue = limiter(4);
+const queue = limiter(3);
 let workDir = '';
 let classifier: ChildServer | undefined;
 let transformerServer: ChildServer | undefined;
@@ -316,7 +316,7 @@ describe('the engine refuses a bad graph: exit 1 and every problem on stderr, na
     assert.ok(run.stderr.includes('\n  - node "n": endpoint.service_port "http" is not a port number (0..65535)\n'), run.stderr);
   });
 
-  test('an invalid port is reported once, not also as a missing port', { todo: 'parse.ts also reports "endpoint of type REST has no httpPort (or service_port)" for a port it just rejected' }, async () => {
+  test('an invalid port is reported once, not also as a missing port', async () => {
     const run = await exitRun('bad ports');
     assert.equal(run.stderr.split('\n').filter((l) => l.startsWith('  - ')).length, 2, run.stderr);
     assert.doesNotMatch(run.stderr, /has no httpPort/);
