@@ -5,6 +5,7 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY protos ./protos
+COPY bench ./bench
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: the compiled engine and its production dependencies, run as a non-root user.

@@ -5,6 +5,7 @@
  */
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { benchCommand } from './bench';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -182,4 +183,9 @@ function modelLabels(node: NodeSpec, spec: PredictorSpec): { modelName: string; 
   return { modelName: node.name, modelImage: image, modelVersion: version };
 }
 
-main();
+// `infergraph bench ...` runs load against a graph instead of serving it.
+if (process.argv[2] === 'bench') {
+  void benchCommand(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr }).then((code) => process.exit(code));
+} else {
+  main();
+}

@@ -16,7 +16,7 @@ function feedback(routing: Record<string, number> | undefined, reward = 1): stri
   return JSON.stringify({ request: { data: { ndarray: [[1, 2]] } }, response, reward });
 }
 
-const graphs = preparer(3);
+const graphs = preparer(2);
 after(() => graphs.closeAll());
 
 type Name = 'r' | 'a' | 'r2' | 'c' | 'd';
