@@ -1,31 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, type Config, type ConfigSource } from '../../../src/config';
-
-function source(argv: string[], env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): ConfigSource {
-  return {
-    argv,
-    env,
-    readFile(path: string): string {
-      const text = files[path];
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-      return text;
-    },
-  };
-}
+import { loadConfig, type Config } from '../../../src/config';
+import { assertConfigError, fakeSource } from './fake-source';
 
 function load(argv: string[], env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): Config {
-  const result = loadConfig(source(['--demo', ...argv], env, files));
+  const result = loadConfig(fakeSource(['--demo', ...argv], env, files));
   if (result.kind !== 'config') throw new Error('expected a config');
   return result.config;
-}
-
-function assertConfigError(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    for (const part of parts) assert.ok(err.message.includes(part), `${JSON.stringify(err.message)} lacks ${JSON.stringify(part)}`);
-    return true;
-  });
 }
 
 test('SELDON_ENABLE_ROUTING_INJECTION truth table ("false" disables it: fixes Seldon quirk 8)', () => {

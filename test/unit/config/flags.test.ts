@@ -1,32 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_CORS_ALLOWED_HEADERS, helpText, loadConfig, type Config, type ConfigSource } from '../../../src/config';
+import { DEFAULT_CORS_ALLOWED_HEADERS, helpText, loadConfig, type Config } from '../../../src/config';
+import { assertConfigError, fakeSource } from './fake-source';
 import { ENV_VARS, FLAGS, INFERGRAPH_FLAGS, SELDON_FLAGS } from '../../../src/config/flags';
-
-/** An in-memory ConfigSource: never the real environment or file system. */
-function source(argv: string[], env: Record<string, string | undefined> = {}): ConfigSource {
-  return {
-    argv,
-    env,
-    readFile(path: string): string {
-      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-    },
-  };
-}
 
 /** Loads with the demo graph, so only the flags under test matter. */
 function load(argv: string[], env: Record<string, string | undefined> = {}): Config {
-  const result = loadConfig(source(['--demo', ...argv], env));
+  const result = loadConfig(fakeSource(['--demo', ...argv], env));
   if (result.kind !== 'config') throw new Error('expected a config');
   return result.config;
-}
-
-function assertConfigError(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    for (const part of parts) assert.ok(err.message.includes(part), `${JSON.stringify(err.message)} lacks ${JSON.stringify(part)}`);
-    return true;
-  });
 }
 
 test('defaults: every Seldon flag, infergraph flag and environment setting', () => {
@@ -181,11 +163,11 @@ test('unknown flags, positional arguments and bad syntax are errors', () => {
 
 test('-h, -help and --help return the help text; an earlier bad flag still fails first (as Go)', () => {
   for (const argv of [['--help'], ['-h'], ['-help'], ['--http_port=1', '--help', '--nope']]) {
-    const result = loadConfig(source(argv));
+    const result = loadConfig(fakeSource(argv));
     assert.equal(result.kind, 'help', argv.join(' '));
     if (result.kind === 'help') assert.equal(result.text, helpText());
   }
-  assertConfigError(() => loadConfig(source(['--nope', '--help'])), 'unknown flag --nope');
+  assertConfigError(() => loadConfig(fakeSource(['--nope', '--help'])), 'unknown flag --nope');
 });
 
 test('help lists every flag with its default, and the environment variables', () => {

@@ -1,36 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, type Config, type ConfigSource } from '../../../src/config';
+import { loadConfig, type Config } from '../../../src/config';
+import { assertConfigError, fakeSource } from './fake-source';
 import { DEMO_PREDICTOR_SPEC } from '../../../src/demo/graph';
 
-function source(argv: string[], env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): ConfigSource {
-  return {
-    argv,
-    env,
-    readFile(path: string): string {
-      const text = files[path];
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-      return text;
-    },
-  };
-}
-
 function loadWith(argv: string[], env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): { config: Config; warnings: string[] } {
-  const result = loadConfig(source(argv, env, files));
+  const result = loadConfig(fakeSource(argv, env, files));
   if (result.kind !== 'config') throw new Error('expected a config');
   return result;
 }
 
 function load(argv: string[], env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): Config {
   return loadWith(argv, env, files).config;
-}
-
-function assertConfigError(fn: () => unknown, ...parts: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    for (const part of parts) assert.ok(err.message.includes(part), `${JSON.stringify(err.message)} lacks ${JSON.stringify(part)}`);
-    return true;
-  });
 }
 
 const SPEC = {
