@@ -1,3 +1,4 @@
+import { Cancel } from './cancel';
 import type { CallContext } from './unit';
 
 /**
@@ -7,17 +8,14 @@ import type { CallContext } from './unit';
 export async function fanOut<T, R>(items: readonly T[], ctx: CallContext, fn: (item: T, ctx: CallContext) => Promise<R>): Promise<R[]> {
   const only = items[0];
   if (items.length === 1 && only !== undefined) return [await fn(only, ctx)];
-  const siblings = new AbortController();
-  const onParentAbort = (): void => siblings.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) siblings.abort(ctx.signal.reason);
-  else ctx.signal.addEventListener('abort', onParentAbort, { once: true });
-  const shared: CallContext = { ...ctx, signal: siblings.signal };
+  const { cancel: siblings, unlink } = Cancel.linkedTo(ctx.signal);
+  const shared: CallContext = { ...ctx, signal: siblings };
   try {
     return await Promise.all(items.map((item) => fn(item, shared).catch((err: unknown) => {
-      if (!siblings.signal.aborted) siblings.abort(err);
+      siblings.abort(err);
       throw err;
     })));
   } finally {
-    ctx.signal.removeEventListener('abort', onParentAbort);
+    unlink();
   }
 }

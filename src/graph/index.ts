@@ -6,3 +6,4 @@ export { predict, ROUTE_ALL, ROUTE_NONE } from './execute';
 export { checkFeedbackRouting, sendFeedback } from './feedback';
 export { composeObservers, type NodeObserver, type NodeVisit } from './observer';
 export { WaitClock } from './wait-clock';
+export { Cancel, type CancelSignal } from './cancel';

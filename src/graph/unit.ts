@@ -1,4 +1,5 @@
 import type { Payload } from '../message/payload';
+import type { CancelSignal } from './cancel';
 import type { WaitClock } from './wait-clock';
 
 /**
@@ -10,7 +11,7 @@ export interface CallContext {
   /** Downstream request headers to forward to children (lower-case names, hop-by-hop removed). */
   readonly headers: Readonly<Record<string, string | string[]>>;
   /** Aborted when the caller goes away or a sibling in a fan-out failed. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Route chosen by each node visited so far (node name to route), for routing injection. */
   readonly routing: Map<string, number>;
   /** The caller's deadline (epoch ms), when it set one (gRPC); child calls end by then. */

@@ -1,5 +1,6 @@
 import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { engineError, grpcCodeName, httpStatusForGrpcCode, type EngineError } from '../errors';
+import type { CancelSignal } from '../graph/cancel';
 
 export interface GrpcCall {
   /** Full method path, e.g. `/seldon.protos.Model/Predict`. */
@@ -12,7 +13,7 @@ export interface GrpcCall {
   readonly timeoutMs: number;
   /** The caller's own deadline (epoch ms), if any: the call ends by then too. */
   readonly deadline: number | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Graph node, for error messages. */
   readonly node: string;
 }
@@ -95,15 +96,15 @@ export class ChannelSet {
         reject(aborted(call, this.target));
         return;
       }
+      let unlisten: (() => void) | undefined;
       const pending = client.makeUnaryRequest(call.method, identity, identity, call.body, toMetadata(call.headers), { deadline }, (err, value) => {
-        call.signal.removeEventListener('abort', onAbort);
+        unlisten?.();
         observe(call.method, grpcCodeName(err?.code ?? grpcStatus.OK), (performance.now() - started) / 1000);
         // A DEADLINE_EXCEEDED that ends the call well before the deadline is the child's own status.
         if (err !== null || value === undefined) reject(childError(err, call, this.target, deadline === own, Date.now() >= deadline - DEADLINE_SLACK_MS));
         else resolve(value);
       });
-      const onAbort = (): void => pending.cancel();
-      call.signal.addEventListener('abort', onAbort, { once: true });
+      unlisten = call.signal.onAbort(() => pending.cancel());
     });
   }
 

@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
+import type { CancelSignal } from '../graph/cancel';
 
 /** One finished child answer, whatever its status. */
 export interface HttpReply {
@@ -21,7 +22,7 @@ export interface HttpCall {
   readonly headers: Readonly<Record<string, string | string[]>>;
   /** Whole-call deadline: connect, headers and body. */
   readonly timeoutMs: number;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Graph node, for error messages. */
   readonly node: string;
 }
@@ -100,18 +101,15 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   #failure: EngineError | undefined;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
-  readonly #onAbort = (): void => this.#fail(engineError('CLIENT_CLOSED', `call to node "${this.#call.node}" (${this.#call.url}) aborted: ${abortReason(this.#call.signal)}`));
+  #unlisten: (() => void) | undefined;
 
   constructor(call: HttpCall, max: number, resolve: (reply: HttpReply) => void, reject: (err: EngineError) => void) {
     this.#call = call;
     this.#max = max;
     this.#resolve = resolve;
     this.#reject = reject;
-    if (call.signal.aborted) {
-      this.#onAbort();
-      return;
-    }
-    call.signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#unlisten = call.signal.onAbort((reason) => this.#fail(engineError('CLIENT_CLOSED', `call to node "${call.node}" (${call.url}) aborted: ${abortReason(reason)}`)));
+    if (this.#failure !== undefined) return;
     this.#timer = setTimeout(() => this.#fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`)), call.timeoutMs);
   }
 
@@ -127,7 +125,7 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
-    this.#call.signal.removeEventListener('abort', this.#onAbort);
+    this.#unlisten?.();
     if (result instanceof EngineError) this.#reject(result);
     else this.#resolve(result);
   }
@@ -168,9 +166,8 @@ function firstHeader(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-function abortReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r.message : 'the caller went away';
+function abortReason(reason: unknown): string {
+  return reason instanceof Error ? reason.message : 'the caller went away';
 }
 
 /** Maps an undici failure to CHILD_TIMEOUT or CHILD_UNREACHABLE, naming node, method and URL. */

@@ -3,6 +3,7 @@ import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUna
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
 import { EngineError, engineError, grpcCodeName, toEngineError } from '../../errors';
+import { Cancel } from '../../graph/cancel';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
 import { Payload, type SeldonMessageType } from '../../message/payload';
@@ -120,7 +121,7 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
       header.set('seldon-puid', puid);
       call.sendMetadata(header);
     }
-    const abort = new AbortController();
+    const abort = new Cancel();
     call.once('cancelled', () => abort.abort(new Error('the gRPC caller cancelled the call')));
     const deadline = call.getDeadline();
     const ms = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -130,7 +131,7 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
     const ctx: CallContext = {
       puid,
       headers: span?.headers ?? headers,
-      signal: abort.signal,
+      signal: abort,
       routing: new Map(),
       waits,
       trace: span?.trace,

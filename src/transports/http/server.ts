@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
 import { engineError, toEngineError, type EngineError } from '../../errors';
+import { Cancel } from '../../graph/cancel';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
 import { Payload } from '../../message/payload';
@@ -93,7 +94,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTa
 }
 
 async function serveGraph(req: IncomingMessage, res: ServerResponse, match: RouteMatch, puid: string, deps: HttpServerDeps, started: number): Promise<void> {
-  const abort = new AbortController();
+  const abort = new Cancel();
   // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
   res.once('close', () => {
     if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
@@ -101,7 +102,7 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, match: Rout
   const waits = new WaitClock();
   const headers = forwardHeaders(req.headers, puid);
   const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', headers, puid);
-  const ctx: CallContext = { puid, headers: span?.headers ?? headers, signal: abort.signal, routing: new Map(), waits, trace: span?.trace };
+  const ctx: CallContext = { puid, headers: span?.headers ?? headers, signal: abort, routing: new Map(), waits, trace: span?.trace };
   const service = match.route.service;
   if (service !== undefined) res.once('finish', () => deps.metrics.observeOverhead(service, (performance.now() - started - waits.waitedMs) / 1000));
   try {
@@ -128,7 +129,7 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, match: Rout
     const error = toEngineError(err);
     logFailure(deps.logger, error, puid, match);
     if (error.code === 'PAYLOAD_TOO_LARGE') res.setHeader('Connection', 'close');
-    if (error.code === 'CLIENT_CLOSED' && abort.signal.aborted) return span?.end(499, error); // nobody to answer
+    if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
     sendError(res, error);
     span?.end(res.statusCode, error);
   }

@@ -1,3 +1,4 @@
+import { Cancel } from '../../../src/graph/cancel';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFeedbackRouting, compilePlan, parsePredictorSpec, predict, sendFeedback, type CallContext, type NodeSpec, type Unit } from '../../../src/graph';
@@ -24,7 +25,7 @@ function build(graph: unknown, scripts: Record<string, Script> = {}, seen: strin
     if (s.delayMs !== undefined) {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, s.delayMs);
-        ctx.signal.addEventListener('abort', () => { clearTimeout(t); seen.push(`${node.name}:aborted`); reject(engineError('CLIENT_CLOSED', 'aborted')); });
+        ctx.signal.onAbort(() => { clearTimeout(t); seen.push(`${node.name}:aborted`); reject(engineError('CLIENT_CLOSED', 'aborted')); });
       });
     }
     if (s.fail === true) throw engineError('CHILD_UNREACHABLE', `${node.name} failed`);
@@ -47,7 +48,7 @@ function build(graph: unknown, scripts: Record<string, Script> = {}, seen: strin
 }
 
 const ep = { service_host: 'h', httpPort: 1 };
-const ctx = (): CallContext => ({ puid: 'p', headers: {}, signal: new AbortController().signal, routing: new Map() });
+const ctx = (): CallContext => ({ puid: 'p', headers: {}, signal: new Cancel(), routing: new Map() });
 const input = (): Payload => Payload.fromJson({ path: [] });
 
 test('transform-input, children, transform-output run in order; routing records -1', async () => {

@@ -1,3 +1,4 @@
+import { Cancel } from '../../../src/graph/cancel';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineError, type ErrorCode } from '../../../src/errors';
@@ -16,7 +17,7 @@ function node(children = 2): NodeSpec {
   };
 }
 
-const ctx: CallContext = { puid: 'p', headers: {}, signal: new AbortController().signal, routing: new Map() };
+const ctx: CallContext = { puid: 'p', headers: {}, signal: new Cancel(), routing: new Map() };
 const unit: Unit = averageCombiner.create(node(), { random: Math.random });
 
 const payload = (body: string): Payload => new Payload(Buffer.from(body), 'application/json');

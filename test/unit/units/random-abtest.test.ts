@@ -1,3 +1,4 @@
+import { Cancel } from '../../../src/graph/cancel';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeSpec, Parameter } from '../../../src/graph/spec';
@@ -22,7 +23,7 @@ function node(parameters: Parameter[] = [], children = 2): NodeSpec {
 }
 
 const ratio = (value: number | string, type: Parameter['type'] = 'FLOAT'): Parameter => ({ name: 'ratioA', type, value });
-const ctx: CallContext = { puid: 'p', headers: {}, signal: new AbortController().signal, routing: new Map() };
+const ctx: CallContext = { puid: 'p', headers: {}, signal: new Cancel(), routing: new Map() };
 const msg = Payload.fromJson({ data: { ndarray: [[1]] } });
 
 /** Routes chosen for each random draw. */

@@ -1,3 +1,4 @@
+import { Cancel } from '../../../src/graph/cancel';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeSpec } from '../../../src/graph/spec';
@@ -21,7 +22,7 @@ function node(implementation: string, children = 0): NodeSpec {
   };
 }
 
-const ctx: CallContext = { puid: 'p', headers: {}, signal: new AbortController().signal, routing: new Map() };
+const ctx: CallContext = { puid: 'p', headers: {}, signal: new Cancel(), routing: new Map() };
 const deps = { random: (): number => 0.5 };
 
 test('registerBuiltins registers the four built-ins', () => {
