@@ -1,0 +1,61 @@
+import type { OutgoingHttpHeaders } from 'node:http2';
+import { GRPC } from '../errors';
+import type { CancelSignal } from '../graph/cancel';
+import { exchangeUnary, type CancelExchange, type UnaryResult } from './grpc-exchange';
+import type { GrpcSession } from './grpc-session';
+
+/** What one child call needs besides its connection. */
+export interface UnaryRequest {
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: Buffer;
+  /** Largest answer accepted. */
+  readonly maxBytes: number;
+  /** Time left until the call's deadline (> 0). */
+  readonly timeoutMs: number;
+  readonly signal: CancelSignal;
+}
+
+/** setTimeout's largest delay; Node turns a larger one into 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Runs one unary call on a connection of `slot`: ends it at the deadline or when the caller's
+ * signal aborts (the child sees RST_STREAM CANCEL either way), and sends it once more when the child
+ * refused it unprocessed (a GOAWAY racing the call), as grpc's transparent retry does. `done` is
+ * called exactly once.
+ */
+export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result: UnaryResult) => void): void {
+  let settled = false;
+  let retried = false;
+  let cancelExchange: CancelExchange | undefined;
+  const finish = (result: UnaryResult): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    unlisten();
+    done(result);
+  };
+  const stop = (code: number, details: string): void => {
+    if (settled) return;
+    const cancel = cancelExchange;
+    finish({ code, details });
+    cancel?.(code, details);
+  };
+  const onResult = (result: UnaryResult): void => {
+    if (result.refused === true && !retried && !settled) {
+      retried = true;
+      start();
+    } else {
+      finish(result);
+    }
+  };
+  const start = (): void => {
+    const session = slot.acquire();
+    if (typeof session === 'string') finish({ code: GRPC.UNAVAILABLE, details: session });
+    else cancelExchange = exchangeUnary(session, request.headers, request.body, request.maxBytes, onResult);
+  };
+  // Both before start(): a call that fails at once must find them to undo.
+  const timer = setTimeout(stop, Math.min(request.timeoutMs, MAX_TIMER_MS), GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded');
+  const unlisten = request.signal.onAbort(() => stop(GRPC.CANCELLED, 'Cancelled on client'));
+  start();
+}

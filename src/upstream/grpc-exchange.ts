@@ -1,0 +1,170 @@
+import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader, type OutgoingHttpHeaders } from 'node:http2';
+import { GRPC } from '../errors';
+import { grpcMessage } from './grpc-headers';
+
+/**
+ * One unary gRPC exchange on a raw HTTP/2 stream (gRPC over HTTP/2 spec): a length-prefixed request
+ * message out, one length-prefixed answer and a status in. Transport failures become the statuses
+ * grpc-js reports for them (`subchannel-call.ts`), so callers see the same codes as before.
+ */
+
+/** How an exchange ended. */
+export interface UnaryResult {
+  /** The child's gRPC status, or the one a transport failure stands for. */
+  readonly code: number;
+  readonly details: string;
+  /** The answer message (code OK only). */
+  readonly body?: Buffer;
+  /** The child broke the protocol (bad frame, message count, no status): its fault, not a status it chose. */
+  readonly malformed?: true;
+  /** The child never processed the call (refused stream, GOAWAY before it): safe to send again. */
+  readonly refused?: true;
+}
+
+/** Ends an exchange early (the caller went away, the deadline passed): the child sees RST_STREAM CANCEL. */
+export type CancelExchange = (code: number, details: string) => void;
+
+/** Length prefix of a gRPC message: 1 byte compressed flag, 4 bytes big-endian length. */
+const PREFIX = 5;
+/** Above this, the prefix and the message are written separately rather than copied into one buffer. */
+const COPY_LIMIT = 16 * 1024;
+
+/**
+ * Starts the exchange; `done` is called exactly once. The answer is refused as soon as its length
+ * prefix says it is larger than `maxBytes` (grpc-js's RESOURCE_EXHAUSTED and wording).
+ */
+export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttpHeaders, message: Buffer, maxBytes: number, done: (result: UnaryResult) => void): CancelExchange {
+  let stream: ClientHttp2Stream;
+  try {
+    stream = session.request(headers);
+  } catch (err) {
+    // A destroyed or closing session, or its stream ids ran out: the connection is gone for us.
+    done({ code: GRPC.UNAVAILABLE, details: (err as Error).message, refused: true });
+    return noop;
+  }
+  let finished = false;
+  let httpStatus = 0;
+  let status: number | undefined;
+  let details = '';
+  let streamError: (Error & { code?: string }) | undefined;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let declared = -1;
+
+  const finish = (result: UnaryResult): void => {
+    if (finished) return;
+    finished = true;
+    done(result);
+  };
+  const cancel: CancelExchange = (code, why) => {
+    finish({ code, details: why });
+    if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+  };
+  const readStatus = (h: IncomingHttpHeaders): void => {
+    const s = h['grpc-status'];
+    if (s === undefined) return;
+    status = Number(s);
+    details = grpcMessage(h['grpc-message']);
+  };
+
+  stream.on('response', (h: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
+    httpStatus = h[':status'] ?? 0;
+    readStatus(h); // trailers-only answer: the status comes with the headers
+  });
+  stream.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    chunks.push(chunk);
+    received += chunk.length;
+    if (declared < 0 && received >= PREFIX) {
+      declared = prefixLength(chunks);
+      if (declared > maxBytes) cancel(GRPC.RESOURCE_EXHAUSTED, `Received message larger than max (${declared} vs ${maxBytes})`);
+    }
+  });
+  stream.on('trailers', readStatus);
+  stream.on('error', (err: Error) => {
+    streamError = err;
+  });
+  stream.on('close', () => {
+    if (finished) return;
+    if (status !== undefined) finish(status === GRPC.OK ? answer(chunks, received) : { code: status, details });
+    else finish(noStatus(stream.rstCode, httpStatus, streamError));
+  });
+
+  if (message.length <= COPY_LIMIT) {
+    const frame = Buffer.allocUnsafe(PREFIX + message.length);
+    writePrefix(frame, message.length);
+    message.copy(frame, PREFIX);
+    stream.end(frame);
+  } else {
+    const prefix = Buffer.allocUnsafe(PREFIX);
+    writePrefix(prefix, message.length);
+    stream.write(prefix);
+    stream.end(message);
+  }
+  return cancel;
+}
+
+function writePrefix(buf: Buffer, length: number): void {
+  buf[0] = 0;
+  buf.writeUInt32BE(length, 1);
+}
+
+/** The declared length of the first message (the first 5 bytes may span chunks). */
+function prefixLength(chunks: readonly Buffer[]): number {
+  const first = chunks[0] as Buffer;
+  const head = first.length >= PREFIX ? first : Buffer.concat(chunks).subarray(0, PREFIX);
+  return head.readUInt32BE(1);
+}
+
+/** An OK status: the data must be exactly one uncompressed message. */
+function answer(chunks: readonly Buffer[], received: number): UnaryResult {
+  if (received === 0) return malformed('answered OK with no message');
+  const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+  if (received < PREFIX) return malformed(`answered a truncated message (${received} bytes)`);
+  const flag = data[0];
+  const length = data.readUInt32BE(1);
+  // We send no grpc-accept-encoding, so a compliant child never compresses.
+  if (flag !== 0) return malformed(flag === 1 ? 'answered a compressed message, which was not asked for' : `answered a message with flag byte ${flag}`);
+  if (received < PREFIX + length) return malformed(`answered a truncated message (${received - PREFIX} of ${length} bytes)`);
+  if (received > PREFIX + length) return malformed('answered more than one message to a unary call');
+  return { code: GRPC.OK, details: '', body: data.subarray(PREFIX) };
+}
+
+function malformed(details: string): UnaryResult {
+  return { code: GRPC.INTERNAL, details, malformed: true };
+}
+
+/** grpc-js `mapHttpStatusCode`: a non-200 answer without a gRPC status. */
+function httpStatusCode(status: number): number {
+  switch (status) {
+    case 400: return GRPC.INTERNAL;
+    case 401: return 16; // UNAUTHENTICATED
+    case 403: return 7; // PERMISSION_DENIED
+    case 404: return GRPC.UNIMPLEMENTED;
+    case 429: case 502: case 503: case 504: return GRPC.UNAVAILABLE;
+    default: return GRPC.UNKNOWN;
+  }
+}
+
+/** The stream closed without a gRPC status: what grpc-js reports for each way that happens. */
+function noStatus(rstCode: number | undefined, httpStatus: number, error: (Error & { code?: string }) | undefined): UnaryResult {
+  if (httpStatus !== 0 && httpStatus !== 200) return { code: httpStatusCode(httpStatus), details: `Received HTTP status code ${httpStatus}` };
+  // The connection failed or went away under the stream (refused, reset, GOAWAY, session error).
+  if (error !== undefined && error.code !== 'ERR_HTTP2_STREAM_ERROR') {
+    return error.code === 'ERR_HTTP2_GOAWAY_SESSION' ? { code: GRPC.UNAVAILABLE, details: error.message, refused: true } : { code: GRPC.UNAVAILABLE, details: error.message };
+  }
+  switch (rstCode) {
+    case constants.NGHTTP2_NO_ERROR: return malformed('Received RST_STREAM with code 0 (Call ended without gRPC status)');
+    case constants.NGHTTP2_REFUSED_STREAM: return { code: GRPC.UNAVAILABLE, details: 'Stream refused by server', refused: true };
+    // We did not cancel (that finishes first): Node reports CANCEL for streams of a dropped session.
+    case constants.NGHTTP2_CANCEL: return { code: GRPC.UNAVAILABLE, details: 'Connection dropped' };
+    case constants.NGHTTP2_ENHANCE_YOUR_CALM: return { code: GRPC.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
+    case constants.NGHTTP2_INADEQUATE_SECURITY: return { code: 7, details: 'Protocol not secure enough' };
+    case constants.NGHTTP2_INTERNAL_ERROR: return { code: GRPC.INTERNAL, details: `Received RST_STREAM with code ${rstCode} (Internal server error)` };
+    default: return { code: GRPC.INTERNAL, details: `Received RST_STREAM with code ${rstCode ?? 'unknown'}` };
+  }
+}
+
+function noop(): void {
+  // The exchange never started: nothing to cancel.
+}
