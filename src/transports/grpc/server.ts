@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
-import { EngineError, engineError, grpcCodeName, toEngineError } from '../../errors';
-import { Cancel } from '../../graph/cancel';
+import { EngineError, engineError, GRPC, grpcCodeName, toEngineError } from '../../errors';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
 import { Payload, type SeldonMessageType } from '../../message/payload';
@@ -12,6 +10,8 @@ import type { PredictionService } from '../../service/prediction-service';
 import type { Logger } from '../../telemetry/logger';
 import type { EngineMetrics } from '../../telemetry/metrics';
 import type { Tracing } from '../../telemetry/tracing';
+import { GrpcH2Server } from './h2-server';
+import type { UnaryCall, UnaryHandler } from './h2-unary';
 import { metadataToHeaders } from './metadata';
 
 export interface GrpcServerDeps {
@@ -25,19 +25,6 @@ export interface GrpcServerDeps {
 }
 
 const SERVICE = '/seldon.protos.Seldon';
-const identity = (b: Buffer): Buffer => b;
-
-/** One unary method of `seldon.protos.Seldon`, bytes in and out (messages are decoded only where read). */
-function method(name: string): ServiceDefinition[string] {
-  return { path: `${SERVICE}/${name}`, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity, originalName: name };
-}
-
-const SELDON_SERVICE: ServiceDefinition = {
-  Predict: method('Predict'),
-  SendFeedback: method('SendFeedback'),
-  ModelMetadata: method('ModelMetadata'),
-  GraphMetadata: method('GraphMetadata'),
-};
 
 type Handler = (request: Buffer, ctx: CallContext) => Promise<Buffer>;
 
@@ -46,10 +33,9 @@ type Handler = (request: Buffer, ctx: CallContext) => Promise<Buffer>;
  * SendFeedback, ModelMetadata and GraphMetadata. Every failure becomes a gRPC status; nothing a client
  * sends can throw out of a handler.
  */
-export function createGrpcServer(deps: GrpcServerDeps): Server {
+export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
   const { codec, service } = deps;
-  const max = deps.config.annotations.grpcMaxMessageSize >= 2147483647 ? -1 : deps.config.annotations.grpcMaxMessageSize;
-  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+  const server = new GrpcH2Server(deps.config.annotations.grpcMaxMessageSize);
   const request = (type: SeldonMessageType, bytes: Buffer): Payload => {
     try {
       codec.check(type, bytes);
@@ -80,9 +66,8 @@ export function createGrpcServer(deps: GrpcServerDeps): Server {
       return encodeAnswer('SeldonGraphMetadata', () => codec.toProto('SeldonGraphMetadata', { name: graph.name, models: graph.models, inputs: graph.graphinputs ?? [], outputs: graph.graphoutputs ?? [] }));
     },
   };
-  const implementation: UntypedServiceImplementation = {};
-  for (const [name, handler] of Object.entries(handlers)) implementation[name] = unary(name, handler, deps);
-  server.addService(SELDON_SERVICE, implementation);
+  // Messages are bytes in and out: decoded only where a node reads them.
+  for (const [name, handler] of Object.entries(handlers)) server.addUnary(`${SERVICE}/${name}`, unary(name, handler, deps));
   return server;
 }
 
@@ -101,41 +86,30 @@ function encodeAnswer(type: SeldonMessageType, encode: () => Buffer): Buffer {
 }
 
 /** Binds the server; resolves with the port (the given one, or the one chosen for port 0). */
-export function listenGrpc(server: Server, config: Config): Promise<number> {
-  const creds = config.tls === undefined
-    ? ServerCredentials.createInsecure()
-    : ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(config.tls.certFile), private_key: readFileSync(config.tls.keyFile) }], false);
-  return new Promise((resolve, reject) => {
-    server.bindAsync(`0.0.0.0:${config.grpcPort}`, creds, (err, port) => (err === null ? resolve(port) : reject(err)));
-  });
+export function listenGrpc(server: GrpcH2Server, config: Config): Promise<number> {
+  const tls = config.tls === undefined ? {} : { tls: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } };
+  return server.listen({ host: '0.0.0.0', port: config.grpcPort, ...tls });
 }
 
-function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
+function unary(name: string, handler: Handler, deps: GrpcServerDeps): UnaryHandler {
   const path = `${SERVICE}/${name}`;
   const sendsPuid = name === 'Predict' || name === 'SendFeedback';
-  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+  return (call: UnaryCall): void => {
     const started = performance.now();
-    const puid = firstString(call.metadata.get('seldon-puid')) || randomUUID();
-    if (sendsPuid) {
-      const header = new Metadata();
-      header.set('seldon-puid', puid);
-      call.sendMetadata(header);
-    }
-    const abort = new Cancel();
-    call.once('cancelled', () => abort.abort(new Error('the gRPC caller cancelled the call')));
-    const deadline = call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const puid = firstString(call.headers['seldon-puid']) || randomUUID();
+    // Seldon answers the puid in the response headers (also ahead of an error status).
+    const answerHeaders = sendsPuid ? { 'seldon-puid': puid } : undefined;
     const waits = new WaitClock();
-    const headers = metadataToHeaders(call.metadata, puid);
+    const headers = metadataToHeaders(call.headers, puid);
     const span = deps.tracing?.grpcServerSpan(path, headers, puid);
     const ctx: CallContext = {
       puid,
       headers: span?.headers ?? headers,
-      signal: abort,
+      signal: call.signal,
       routing: new Map(),
       waits,
       trace: span?.trace,
-      ...(Number.isFinite(ms) ? { deadline: ms } : {}),
+      ...(call.deadline === undefined ? {} : { deadline: call.deadline }),
     };
     const finish = (code: number): void => {
       const elapsed = performance.now() - started;
@@ -144,9 +118,9 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
     };
     handler(call.request, ctx).then(
       (answer) => {
-        finish(grpcStatus.OK);
-        span?.end(grpcStatus.OK);
-        callback(null, answer);
+        finish(GRPC.OK);
+        span?.end(GRPC.OK);
+        call.ok(answer, answerHeaders);
       },
       (err: unknown) => {
         const error: EngineError = toEngineError(err);
@@ -154,13 +128,12 @@ function unary(name: string, handler: Handler, deps: GrpcServerDeps) {
         span?.end(error.grpcCode, error);
         if (error.grpcCode >= 13 || error.code === 'INTERNAL') deps.logger.error('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
         else deps.logger.info('gRPC request failed', { puid, method: path, code: error.code, error: error.message });
-        callback({ code: error.grpcCode, details: error.grpcMessage });
+        call.fail(error.grpcCode, error.grpcMessage, answerHeaders);
       },
     );
   };
 }
 
-function firstString(values: readonly (string | Buffer)[]): string {
-  const v = values[0];
-  return typeof v === 'string' ? v : '';
+function firstString(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
 }

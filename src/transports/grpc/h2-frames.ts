@@ -1,0 +1,111 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { GRPC } from '../../errors';
+
+/**
+ * gRPC length-prefixed messages on a raw HTTP/2 stream (gRPC over HTTP/2 spec, "Length-Prefixed-Message"):
+ * 1 byte compressed flag, 4 bytes big-endian length, the message.
+ */
+
+/** A gRPC status to answer instead of going on (the caller's fault or an unsupported request). */
+export class CallStatus extends Error {
+  readonly code: number;
+
+  constructor(code: number, details: string) {
+    super(details);
+    this.code = code;
+  }
+}
+
+const PREFIX = 5;
+
+/**
+ * Splits DATA chunks into whole frames (prefix included), refusing a message whose prefix declares
+ * more than `maxBytes` (grpc-js's RESOURCE_EXHAUSTED and wording) before it is buffered.
+ */
+export class FrameDecoder {
+  readonly #maxBytes: number;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Size of the frame being read, prefix included; -1 until its prefix is in. */
+  #frame = -1;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Bytes of an unfinished frame still held (non-zero at the end of a stream: a truncated message). */
+  get pending(): number {
+    return this.#buffered;
+  }
+
+  /** Adds a chunk; pushes every frame it completes to `out`. Throws CallStatus for a too large message. */
+  push(chunk: Buffer, out: Buffer[]): void {
+    // Fast path: nothing held and the chunk is exactly one frame (every small unary request).
+    if (this.#buffered === 0 && chunk.length >= PREFIX) {
+      const size = this.#check(chunk.readUInt32BE(1));
+      if (chunk.length === size) {
+        out.push(chunk);
+        return;
+      }
+    }
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    for (;;) {
+      if (this.#frame < 0) {
+        if (this.#buffered < PREFIX) return;
+        this.#frame = this.#check(this.#head().readUInt32BE(1));
+      }
+      if (this.#buffered < this.#frame) return;
+      out.push(this.#take(this.#frame));
+      this.#frame = -1;
+    }
+  }
+
+  #check(length: number): number {
+    if (length > this.#maxBytes) throw new CallStatus(GRPC.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${this.#maxBytes})`);
+    return PREFIX + length;
+  }
+
+  #head(): Buffer {
+    const first = this.#chunks[0] as Buffer;
+    return first.length >= PREFIX ? first : Buffer.concat(this.#chunks);
+  }
+
+  #take(size: number): Buffer {
+    const all = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#buffered);
+    const frame = all.subarray(0, size);
+    const rest = all.subarray(size);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
+    return frame;
+  }
+}
+
+/**
+ * The message of a frame: as is, or decompressed with the call's `grpc-encoding` (gzip and deflate, as
+ * grpc-js servers accept), bounded by `maxBytes` after decompression.
+ */
+export function frameMessage(frame: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  const message = frame.subarray(PREFIX);
+  // grpc-js treats a compressed flag without an encoding as identity; so do we.
+  if (frame[0] === 0 || encoding === undefined || encoding === 'identity') return message;
+  if (encoding !== 'gzip' && encoding !== 'deflate') throw new CallStatus(GRPC.UNIMPLEMENTED, `Received message compressed with unsupported encoding "${encoding}"`);
+  try {
+    const limit = { maxOutputLength: Math.max(1, Math.min(maxBytes + 1, 2 ** 31 - 1)) };
+    const out = encoding === 'gzip' ? gunzipSync(message, limit) : inflateSync(message, limit);
+    if (out.length > maxBytes) throw new RangeError('too large');
+    return out;
+  } catch (err) {
+    if (err instanceof RangeError) throw new CallStatus(GRPC.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${maxBytes}`);
+    throw new CallStatus(GRPC.INTERNAL, 'Failed to decompress message');
+  }
+}
+
+/** One message as a frame (never compressed: we answer `grpc-encoding: identity`). */
+export function frame(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(PREFIX + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, PREFIX);
+  return out;
+}

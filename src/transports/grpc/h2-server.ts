@@ -1,0 +1,123 @@
+import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { Server, type handleBidiStreamingCall, type MethodDefinition, type ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { GRPC } from '../../errors';
+import { BidiCall } from './h2-streaming';
+import { receiveUnary, sendStatus, type MessageLimits, type UnaryHandler } from './h2-unary';
+
+type Route =
+  | { readonly kind: 'unary'; readonly handler: UnaryHandler }
+  | { readonly kind: 'bidi'; readonly method: MethodDefinition<unknown, unknown>; readonly handler: handleBidiStreamingCall<unknown, unknown> };
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /** PEM certificate chain and key: a TLS listener (h2 over TLS), else plaintext (h2c). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/**
+ * The engine's gRPC server, on raw `node:http2` (performance.md 3.3: grpc-js's server machinery costs
+ * tens of µs per call that a unary pass-through does not need). Unary methods get the request bytes
+ * and HTTP/2 headers (`addUnary`); streaming methods registered the grpc-js way (`addService`: server
+ * reflection) run through a small adapter. What callers see follows grpc-js servers: statuses and
+ * their details, UNIMPLEMENTED for unknown methods, 415 for a non-gRPC content type, `grpc-timeout`
+ * deadlines, message size limits, gzip/deflate requests.
+ *
+ * It extends grpc-js's Server only so lifecycle/shutdown.ts, typed with grpc-js's Server, accepts it:
+ * of that class only `addService`, `tryShutdown` and `forceShutdown` are used, all overridden here,
+ * and `bindAsync` refuses (use `listen`).
+ */
+export class GrpcH2Server extends Server {
+  readonly #routes = new Map<string, Route>();
+  readonly #limits: MessageLimits;
+  readonly #servers: Array<Http2Server | Http2SecureServer> = [];
+  readonly #sessions = new Set<ServerHttp2Session>();
+
+  constructor(maxMessageBytes: number) {
+    super({ 'grpc.enable_channelz': 0 });
+    this.#limits = { receive: maxMessageBytes, send: maxMessageBytes };
+  }
+
+  /** Serves a unary method, bytes in and out. */
+  addUnary(path: string, handler: UnaryHandler): void {
+    this.#routes.set(path, { kind: 'unary', handler });
+  }
+
+  /** Serves the bidirectional-streaming methods of a grpc-js service definition (server reflection). */
+  override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    for (const [name, method] of Object.entries(service)) {
+      const handler = implementation[name];
+      if (handler === undefined) continue; // like grpc-js: an unimplemented method answers UNIMPLEMENTED
+      if (!method.requestStream || !method.responseStream) throw new Error(`${method.path}: only bidirectional-streaming methods can be added with addService; unary ones use addUnary`);
+      this.#routes.set(method.path, { kind: 'bidi', method, handler: handler as handleBidiStreamingCall<unknown, unknown> });
+    }
+  }
+
+  /** Binds a listener; resolves with its port (the one chosen for port 0). */
+  listen(options: ListenOptions): Promise<number> {
+    const settings = { maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER, settings: { initialWindowSize: WINDOW_BYTES } };
+    const server = options.tls === undefined ? createServer(settings) : createSecureServer({ ...settings, cert: options.tls.cert, key: options.tls.key });
+    server.on('session', (session: ServerHttp2Session) => this.#onSession(session));
+    server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.#onStream(stream, headers));
+    this.#servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Not supported: the engine binds with `listen`. */
+  override bindAsync(_port: string, _creds: ServerCredentials, callback: (error: Error | null, port: number) => void): void {
+    process.nextTick(callback, new Error('GrpcH2Server binds with listen(), not bindAsync()'), 0);
+  }
+
+  /** Stops taking connections and calls (GOAWAY); calls in flight finish; `callback` once all connections closed. */
+  override tryShutdown(callback: (error?: Error) => void): void {
+    let open = this.#servers.length;
+    if (open === 0) {
+      process.nextTick(callback);
+      return;
+    }
+    for (const server of this.#servers) server.close(() => --open === 0 && callback());
+    for (const session of this.#sessions) session.close();
+  }
+
+  /** Drops every connection and the calls on them. */
+  override forceShutdown(): void {
+    for (const server of this.#servers) server.close();
+    for (const session of this.#sessions) session.destroy();
+  }
+
+  #onSession(session: ServerHttp2Session): void {
+    this.#sessions.add(session);
+    session.once('close', () => this.#sessions.delete(session));
+    // A broken connection is the caller's; its calls see 'close'. Without a listener it would throw.
+    session.on('error', ignore);
+    session.setLocalWindowSize(WINDOW_BYTES);
+  }
+
+  #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on('error', ignore);
+    const contentType = headers['content-type'];
+    if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
+      stream.respond({ ':status': 415 }, { endStream: true });
+      return;
+    }
+    const path = headers[':path'] ?? '';
+    const route = this.#routes.get(path);
+    if (route === undefined) sendStatus(stream, GRPC.UNIMPLEMENTED, `The server does not implement the method ${path}`);
+    else if (route.kind === 'unary') receiveUnary(stream, headers, this.#limits, route.handler);
+    else BidiCall.start(stream, headers, route.method, route.handler, this.#limits);
+  }
+}
+
+/** Flow-control window of each stream and of each connection: large messages need fewer round trips. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+
+function ignore(): void {
+  // See the callers.
+}
