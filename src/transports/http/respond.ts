@@ -4,17 +4,17 @@ import { htmlEscape } from '../../message/html-escape';
 import { isJsonContentType, type Payload } from '../../message/payload';
 
 /**
- * Writes a payload as the 200 answer (section 2.2): its Content-Type, its Content-Encoding when it has
+ * Writes a payload as the 200 answer (section 2.2), after `headers` (name/value pairs): its Content-Type, its Content-Encoding when it has
  * one (bytes untouched), else the bytes HTML-escaped as Seldon does for JSON.
  */
-export function sendPayload(res: ServerResponse, answer: Payload): void {
+export function sendPayload(res: ServerResponse, headers: string[], answer: Payload): void {
   const payload = answer.asJson('answer');
   let body = payload.body;
-  if (payload.contentType !== '') res.setHeader('Content-Type', payload.contentType);
-  if (payload.contentEncoding !== '') res.setHeader('Content-Encoding', payload.contentEncoding);
+  if (payload.contentType !== '') headers.push('Content-Type', payload.contentType);
+  if (payload.contentEncoding !== '') headers.push('Content-Encoding', payload.contentEncoding);
   else if (isJsonContentType(payload.contentType)) body = htmlEscape(body);
-  res.setHeader('Content-Length', body.length);
-  res.writeHead(200);
+  headers.push('Content-Length', String(body.length));
+  res.writeHead(200, headers);
   res.end(body);
 }
 
@@ -23,25 +23,23 @@ export function sendPayload(res: ServerResponse, answer: Payload): void {
  * anything else is the Seldon error message with `code` = the HTTP status and `reason` = the engine's
  * error code, as application/json.
  */
-export function sendError(res: ServerResponse, err: EngineError, extraHeaders?: Readonly<Record<string, string>>): void {
+export function sendError(res: ServerResponse, headers: string[], err: EngineError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (extraHeaders !== undefined) for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
   const reply = err.reply;
   if (reply !== undefined) {
-    if (reply.contentType !== '') res.setHeader('Content-Type', reply.contentType);
-    res.setHeader('Content-Length', reply.body.length);
-    res.writeHead(reply.status);
+    if (reply.contentType !== '') headers.push('Content-Type', reply.contentType);
+    headers.push('Content-Length', String(reply.body.length));
+    res.writeHead(reply.status, headers);
     res.end(reply.body);
     return;
   }
   const status = err.httpStatus;
   const body = errorBody(status, err.message, err.code);
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', body.length);
-  res.writeHead(status);
+  headers.push('Content-Type', 'application/json', 'Content-Length', String(body.length));
+  res.writeHead(status, headers);
   res.end(body);
 }
 

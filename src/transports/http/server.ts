@@ -44,7 +44,7 @@ export function createRestServer(deps: HttpServerDeps): Server {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res, routes, deps).catch((err: unknown) => {
       deps.logger.error('unexpected failure in the REST handler', { error: String(err) });
-      sendError(res, toEngineError(err));
+      sendError(res, [], toEngineError(err));
     });
   };
   if (config.tls !== undefined) {
@@ -60,51 +60,54 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTa
   const match = routes.match(q === -1 ? url : url.slice(0, q));
   const method = req.method ?? 'GET';
   const puid = headerValue(req.headers['seldon-puid']) || randomUUID();
-  setCommonHeaders(req, res, puid, match, deps);
+  const headers = responseHeaders(req, puid, match, deps.config);
+  if (deps.service.draining) res.shouldKeepAlive = false;
 
-  if (match === undefined) return sendError(res, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
+  if (match === undefined) return sendError(res, headers, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
   const { route } = match;
-  if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) {
-    res.writeHead(200, { 'Content-Length': 0 });
-    res.end();
-    return;
-  }
+  if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) return empty(res, headers, 200);
+  const service = route.service;
   if (!route.methods.includes(method)) {
-    return sendError(res, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`), { Allow: route.allow });
-  }
-  if (route.service !== undefined) {
-    const service = route.service;
-    res.once('finish', () => deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000));
+    headers.push('Allow', route.allow);
+    sendError(res, headers, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`));
+    if (service !== undefined) deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000);
+    return;
   }
   switch (route.kind) {
     case 'live':
-      return empty(res, 200);
+      return empty(res, headers, 200);
     case 'ready':
     case 'readiness':
-      return empty(res, (await deps.service.ready()) ? 200 : 503);
+      return empty(res, headers, (await deps.service.ready()) ? 200 : 503);
     case 'metrics': {
       const text = await deps.metrics.render();
-      res.writeHead(200, { 'Content-Type': deps.metrics.contentType });
+      headers.push('Content-Type', deps.metrics.contentType);
+      res.writeHead(200, headers);
       res.end(text);
       return;
     }
-    default:
-      return serveGraph(req, res, match, puid, deps, started);
+    default: {
+      const waits = new WaitClock();
+      await serveGraph(req, res, headers, match, puid, waits, deps);
+      // Recorded once the answer is written (not when nothing could be: the client had gone).
+      if (service !== undefined && res.headersSent) {
+        const elapsedMs = performance.now() - started;
+        deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
+        deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
+      }
+    }
   }
 }
 
-async function serveGraph(req: IncomingMessage, res: ServerResponse, match: RouteMatch, puid: string, deps: HttpServerDeps, started: number): Promise<void> {
+async function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, waits: WaitClock, deps: HttpServerDeps): Promise<void> {
   const abort = new Cancel();
   // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
-  res.once('close', () => {
+  res.on('close', () => {
     if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
   });
-  const waits = new WaitClock();
-  const headers = forwardHeaders(req.headers, puid);
-  const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', headers, puid);
-  const ctx: CallContext = { puid, headers: span?.headers ?? headers, signal: abort, routing: new Map(), waits, trace: span?.trace };
-  const service = match.route.service;
-  if (service !== undefined) res.once('finish', () => deps.metrics.observeOverhead(service, (performance.now() - started - waits.waitedMs) / 1000));
+  const forwarded = forwardHeaders(req.headers, puid);
+  const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', forwarded, puid);
+  const ctx: CallContext = { puid, headers: span?.headers ?? forwarded, signal: abort, routing: new Map(), waits, trace: span?.trace };
   try {
     let answer: Payload;
     switch (match.route.kind) {
@@ -123,14 +126,14 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, match: Rout
       default:
         answer = await deps.service.graphMetadata(ctx);
     }
-    sendPayload(res, answer);
+    sendPayload(res, headers, answer);
     span?.end(res.statusCode);
   } catch (err) {
     const error = toEngineError(err);
     logFailure(deps.logger, error, puid, match);
-    if (error.code === 'PAYLOAD_TOO_LARGE') res.setHeader('Connection', 'close');
+    if (error.code === 'PAYLOAD_TOO_LARGE') headers.push('Connection', 'close');
     if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
-    sendError(res, error);
+    sendError(res, headers, error);
     span?.end(res.statusCode, error);
   }
 }
@@ -140,25 +143,28 @@ async function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promi
   return new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']));
 }
 
-function setCommonHeaders(req: IncomingMessage, res: ServerResponse, puid: string, match: RouteMatch | undefined, deps: HttpServerDeps): void {
-  const { config } = deps;
-  res.setHeader('Seldon-Puid', puid);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Access-Control-Allow-Origin', config.corsAllowedOrigins);
-  res.setHeader('Access-Control-Allow-Headers', config.corsAllowedHeaders);
-  if (match?.route.corsMethods !== undefined) res.setHeader('Access-Control-Allow-Methods', match.route.corsMethods);
+/**
+ * Seldon's headers on every answer (puid, nosniff, CORS, CloudEvents), as the flat name/value list
+ * `writeHead` takes: one call, without the per-header validation and bookkeeping of `setHeader`.
+ */
+function responseHeaders(req: IncomingMessage, puid: string, match: RouteMatch | undefined, config: Config): string[] {
+  const headers = ['Seldon-Puid', puid, 'X-Content-Type-Options', 'nosniff', 'Access-Control-Allow-Origin', config.corsAllowedOrigins, 'Access-Control-Allow-Headers', config.corsAllowedHeaders];
+  if (match?.route.corsMethods !== undefined) headers.push('Access-Control-Allow-Methods', match.route.corsMethods);
   if (req.headers['ce-specversion'] !== undefined) {
-    res.setHeader('Ce-Id', puid);
-    res.setHeader('Ce-Specversion', '0.3');
-    res.setHeader('Ce-Path', (req.url ?? '/').split('?')[0] ?? '/');
-    res.setHeader('Ce-Type', `seldon.${config.sdep}.${config.namespace}.response`);
-    res.setHeader('Ce-Source', `seldon.${config.sdep}`);
+    headers.push(
+      'Ce-Id', puid,
+      'Ce-Specversion', '0.3',
+      'Ce-Path', (req.url ?? '/').split('?')[0] ?? '/',
+      'Ce-Type', `seldon.${config.sdep}.${config.namespace}.response`,
+      'Ce-Source', `seldon.${config.sdep}`,
+    );
   }
-  if (deps.service.draining) res.shouldKeepAlive = false;
+  return headers;
 }
 
-function empty(res: ServerResponse, status: number): void {
-  res.writeHead(status, { 'Content-Length': 0 });
+function empty(res: ServerResponse, headers: string[], status: number): void {
+  headers.push('Content-Length', '0');
+  res.writeHead(status, headers);
   res.end();
 }
 
