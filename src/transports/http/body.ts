@@ -11,38 +11,36 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > max) {
-        cleanup();
+        settled = true;
+        req.off('data', onData);
         req.pause();
         reject(tooLarge(size, max));
         return;
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(engineError('CLIENT_CLOSED', `reading the request body failed: ${err.message}`));
-    };
-    const onAborted = (): void => {
-      cleanup();
-      reject(engineError('CLIENT_CLOSED', 'the client closed the connection before sending the whole body'));
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
-    };
+    // Listeners stay on the request once it settled (each event fires at most once, `settled`
+    // ignores the rest): removing them costs more than the request object living a moment longer.
     req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(engineError('CLIENT_CLOSED', `reading the request body failed: ${err.message}`));
+    });
+    req.on('aborted', () => {
+      if (settled) return;
+      settled = true;
+      reject(engineError('CLIENT_CLOSED', 'the client closed the connection before sending the whole body'));
+    });
   });
 }
 
