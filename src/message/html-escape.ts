@@ -5,11 +5,12 @@
  * scan, no copy).
  */
 export function htmlEscape(body: Buffer): Buffer {
-  const first = firstEscapable(body, 0);
+  const next = new EscapableScanner(body);
+  const first = next.from(0);
   if (first === -1) return body;
   const parts: Buffer[] = [];
   let start = 0;
-  for (let i = first; i !== -1; i = firstEscapable(body, i + 1)) {
+  for (let i = first; i !== -1; i = next.from(i + 1)) {
     parts.push(body.subarray(start, i));
     const b = body[i];
     if (b === LT) parts.push(ESC_LT);
@@ -35,11 +36,42 @@ const ESC_AMP = Buffer.from('\\u0026');
 const ESC_2028 = Buffer.from('\\u2028');
 const ESC_2029 = Buffer.from('\\u2029');
 
-function firstEscapable(body: Buffer, from: number): number {
-  for (let i = from; i < body.length; i++) {
-    const b = body[i];
-    if (b === LT || b === GT || b === AMP) return i;
-    if (b === 0xe2 && body[i + 1] === 0x80 && (body[i + 2] === 0xa8 || body[i + 2] === 0xa9)) return i;
+/**
+ * Finds escapable bytes with Buffer.indexOf (native memchr, ~50 µs per MB per byte value) instead
+ * of a JS loop over every byte (~1.5 ms per MB): this scan runs on every JSON answer. The next
+ * position of each byte value is remembered, so a body with many escapes is still scanned once per
+ * byte value, not once per escape.
+ */
+class EscapableScanner {
+  readonly #body: Buffer;
+  /** Next known position of <, >, & and of an E2 80 A8/A9 sequence; -1: none left. */
+  readonly #next = [-2, -2, -2, -2];
+
+  constructor(body: Buffer) {
+    this.#body = body;
   }
-  return -1;
+
+  /** Position of the first escapable sequence at or after `from`, or -1. */
+  from(from: number): number {
+    let best = -1;
+    for (let k = 0; k < 4; k++) {
+      let at = this.#next[k] as number;
+      if (at !== -1 && at < from) {
+        at = k < 3 ? this.#body.indexOf(SINGLE[k] as number, from) : this.#lineSeparator(from);
+        this.#next[k] = at;
+      }
+      if (at !== -1 && (best === -1 || at < best)) best = at;
+    }
+    return best;
+  }
+
+  #lineSeparator(from: number): number {
+    const body = this.#body;
+    for (let i = body.indexOf(0xe2, from); i !== -1; i = body.indexOf(0xe2, i + 1)) {
+      if (body[i + 1] === 0x80 && (body[i + 2] === 0xa8 || body[i + 2] === 0xa9)) return i;
+    }
+    return -1;
+  }
 }
+
+const SINGLE = [LT, GT, AMP];
