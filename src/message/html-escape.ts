@@ -27,6 +27,22 @@ export function htmlEscape(body: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * htmlEscape over a body kept in chunks: the same chunks when none holds anything to escape (the
+ * usual case, no join), else the escaped join. A U+2028/2029 sequence split across two chunks is
+ * caught by joining whenever a chunk ends inside a possible one.
+ */
+export function htmlEscapeChunks(chunks: readonly Buffer[]): readonly Buffer[] {
+  if (chunks.length === 1) return [htmlEscape(chunks[0] as Buffer)];
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Buffer;
+    const lead = chunk.lastIndexOf(0xe2);
+    const straddles = i < chunks.length - 1 && lead !== -1 && lead >= chunk.length - 2;
+    if (straddles || new EscapableScanner(chunk).from(0) !== -1) return [htmlEscape(Buffer.concat(chunks))];
+  }
+  return chunks;
+}
+
 const LT = 0x3c;
 const GT = 0x3e;
 const AMP = 0x26;

@@ -29,7 +29,9 @@ export interface ProtoForm {
  * `asJson()` / `asProto()`, which transcode once and cache, so a fan-out converts only once.
  */
 export class Payload {
-  readonly body: Buffer;
+  /** The bytes as they arrived (socket reads); joined into `body` only when something reads it. */
+  readonly #chunks: readonly Buffer[];
+  #body: Buffer | undefined;
   /** Content-Type the bytes were sent with ('' when none). */
   readonly contentType: string;
   /** Content-Encoding the bytes were sent with ('' when none, e.g. 'gzip'). */
@@ -42,12 +44,41 @@ export class Payload {
   #parsed = false;
   #transcoded: Payload | undefined;
 
-  constructor(body: Buffer, contentType: string, contentEncoding = '', proto?: ProtoForm, origin?: string) {
-    this.body = body;
+  /**
+   * `body`: one Buffer, or the chunks a large body arrived in. A chunk list is kept as is so that a
+   * payload only forwarded is never copied into one buffer (a 1 MB join costs a copy and a fresh
+   * allocation the GC then has to reclaim).
+   */
+  constructor(body: Buffer | readonly Buffer[], contentType: string, contentEncoding = '', proto?: ProtoForm, origin?: string) {
+    if (Buffer.isBuffer(body)) {
+      this.#body = body;
+      this.#chunks = [body];
+    } else {
+      this.#chunks = body;
+      if (body.length === 1) this.#body = body[0];
+    }
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
     this.proto = proto;
     this.origin = origin;
+  }
+
+  /** The whole body as one Buffer (joined once, on first use). */
+  get body(): Buffer {
+    return (this.#body ??= Buffer.concat(this.#chunks));
+  }
+
+  /** The body as chunks, without joining them: for writing it out. */
+  get chunks(): readonly Buffer[] {
+    return this.#body === undefined ? this.#chunks : [this.#body];
+  }
+
+  /** Body length in bytes. */
+  get size(): number {
+    if (this.#body !== undefined) return this.#body.length;
+    let n = 0;
+    for (const c of this.#chunks) n += c.length;
+    return n;
   }
 
   /** A protobuf payload (gRPC); `origin` is the node whose child answered it. */

@@ -44,7 +44,7 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
       method,
       path,
       url: origin + path,
-      body: msg?.body,
+      body: msg?.chunks,
       contentType: msg?.contentType ?? '',
       contentEncoding: msg?.contentEncoding ?? '',
       headers: ctx.headers,
@@ -83,10 +83,10 @@ function statusLabel(status: number): string {
 function replyPayload(reply: HttpReply, node: string, path: string): Payload {
   if (reply.status !== 200) {
     throw engineError('CHILD_STATUS', `node "${node}" answered ${reply.status} to ${path}`, {
-      reply: { status: reply.status, body: reply.body, contentType: reply.contentType },
+      reply: { status: reply.status, body: Buffer.concat(reply.chunks), contentType: reply.contentType },
     });
   }
-  return new Payload(reply.body, reply.contentType, reply.contentEncoding, undefined, node);
+  return new Payload(reply.chunks, reply.contentType, reply.contentEncoding, undefined, node);
 }
 
 const OPEN = Buffer.from('[');

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
@@ -5,7 +6,8 @@ import type { CancelSignal } from '../graph/cancel';
 /** One finished child answer, whatever its status. */
 export interface HttpReply {
   readonly status: number;
-  readonly body: Buffer;
+  /** The answer as received, not joined (see Payload). */
+  readonly chunks: Buffer[];
   readonly contentType: string;
   readonly contentEncoding: string;
 }
@@ -15,7 +17,8 @@ export interface HttpCall {
   readonly path: string;
   /** Full URL, for error messages. */
   readonly url: string;
-  readonly body: Buffer | undefined;
+  /** The request body's chunks (sent as they are, with their total as Content-Length). */
+  readonly body: readonly Buffer[] | undefined;
   readonly contentType: string;
   readonly contentEncoding: string;
   /** Downstream headers to forward (already filtered, see headers.ts). */
@@ -75,6 +78,8 @@ export class HttpUpstream {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Headers go to undici as a flat name/value list: copying the per-request header object with a
  * spread costs ~3 µs (it is a dictionary-mode object), building the list ~0.1 µs.
@@ -87,11 +92,17 @@ function dispatchOptions(call: HttpCall): Dispatcher.DispatchOptions {
     if (typeof value === 'string') headers.push(name, value);
     else if (value !== undefined) for (const v of value) headers.push(name, v);
   }
-  if (call.body !== undefined) {
-    if (call.contentType !== '') headers.push('content-type', call.contentType);
-    if (call.contentEncoding !== '') headers.push('content-encoding', call.contentEncoding);
-  }
-  return { method: call.method, path: call.path, headers, body: call.body ?? null };
+  const chunks = call.body;
+  if (chunks === undefined) return { method: call.method, path: call.path, headers, body: null };
+  if (call.contentType !== '') headers.push('content-type', call.contentType);
+  if (call.contentEncoding !== '') headers.push('content-encoding', call.contentEncoding);
+  if (chunks.length <= 1) return { method: call.method, path: call.path, headers, body: chunks[0] ?? EMPTY };
+  // Several chunks go as an iterable (undici writes each; lib/core/request.js accepts any iterable,
+  // its types list only streams), with the length undici cannot know in advance.
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  headers.push('content-length', String(size));
+  return { method: call.method, path: call.path, headers, body: chunks as Iterable<Buffer> as unknown as Readable };
 }
 
 type Controller = Dispatcher.DispatchController;
@@ -163,8 +174,7 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#size);
-    this.#finish({ status: this.#status, body, contentType: this.#contentType, contentEncoding: this.#contentEncoding });
+    this.#finish({ status: this.#status, chunks: this.#chunks, contentType: this.#contentType, contentEncoding: this.#contentEncoding });
   }
 
   onResponseError(_controller: Controller, error: Error): void {

@@ -2,13 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { engineError, type EngineError } from '../../errors';
 
 /**
- * Reads the whole request body, refusing more than `max` bytes: a declared Content-Length over the
- * limit is refused before reading anything, a chunked body as soon as it passes the limit.
+ * Reads the whole request body as the chunks it arrived in (not joined: see Payload), refusing more
+ * than `max` bytes: a declared Content-Length over the limit is refused before reading anything, a
+ * chunked body as soon as it passes the limit.
  */
-export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer[]> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) return Promise.reject(tooLarge(Number(declared), max));
-  return new Promise<Buffer>((resolve, reject) => {
+  return new Promise<Buffer[]>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -29,7 +30,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     req.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      resolve(chunks);
     });
     req.on('error', (err: Error) => {
       if (settled) return;

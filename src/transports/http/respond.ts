@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EngineError } from '../../errors';
-import { htmlEscape } from '../../message/html-escape';
+import { htmlEscape, htmlEscapeChunks } from '../../message/html-escape';
 import { isJsonContentType, type Payload } from '../../message/payload';
 
 /**
@@ -9,13 +9,18 @@ import { isJsonContentType, type Payload } from '../../message/payload';
  */
 export function sendPayload(res: ServerResponse, headers: string[], answer: Payload): void {
   const payload = answer.asJson('answer');
-  let body = payload.body;
+  let chunks = payload.chunks;
   if (payload.contentType !== '') headers.push('Content-Type', payload.contentType);
   if (payload.contentEncoding !== '') headers.push('Content-Encoding', payload.contentEncoding);
-  else if (isJsonContentType(payload.contentType)) body = htmlEscape(body);
-  headers.push('Content-Length', String(body.length));
+  else if (isJsonContentType(payload.contentType)) chunks = htmlEscapeChunks(chunks);
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  headers.push('Content-Length', String(size));
   res.writeHead(200, headers);
-  res.end(body);
+  // Chunk by chunk, never joined: a large answer is written as it arrived from the child.
+  const last = chunks.length - 1;
+  for (let i = 0; i < last; i++) res.write(chunks[i]);
+  res.end(chunks[last]);
 }
 
 /**

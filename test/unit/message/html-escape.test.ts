@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { htmlEscape } from '../../../src/message/html-escape';
+import { htmlEscape, htmlEscapeChunks } from '../../../src/message/html-escape';
 
 test('escapes like Go json.HTMLEscape (Seldon TestMarshall)', () => {
   const input = Buffer.from('{"strData":"<div class=\\"div-class\\"></div>"}');
@@ -53,4 +53,17 @@ test('a large body with one escape near the end is escaped there and nowhere els
   const out = htmlEscape(body);
   assert.equal(out.length, body.length + 10);
   assert.equal(out.subarray(1_000_000, 1_000_012).toString(), '\\u003c\\u0026');
+});
+
+test('chunked bodies: the same chunks when nothing needs escaping, else the escaped join', () => {
+  const clean = [Buffer.from('{"a":'), Buffer.from('"€ b"}')];
+  assert.equal(htmlEscapeChunks(clean), clean);
+  const dirty = [Buffer.from('{"a":"x'), Buffer.from('<y"}')];
+  assert.deepEqual(htmlEscapeChunks(dirty).map((b) => b.toString()), ['{"a":"x\\u003cy"}']);
+  // U+2028 is E2 80 A8: split across chunks it is still found.
+  const sep = Buffer.from('"a\u2028b"');
+  for (let cut = 1; cut < sep.length; cut++) {
+    const out = Buffer.concat(htmlEscapeChunks([sep.subarray(0, cut), sep.subarray(cut)])).toString();
+    assert.equal(out, '"a\\u2028b"', `cut at ${cut}`);
+  }
 });
