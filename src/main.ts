@@ -19,7 +19,7 @@ import { PayloadLogger } from './telemetry/payload-log';
 import { payloadLogObserver } from './telemetry/payload-log-observer';
 import { EngineMetrics, imageLabels } from './telemetry/metrics';
 import { createTracing } from './telemetry/tracing';
-import { loadSeldonProtocol } from './protocols/seldon';
+import { seldonProtocolOnDemand } from './protocols/seldon';
 import { addReflection } from './transports/grpc/reflection';
 import { createGrpcServer, listenGrpc } from './transports/grpc/server';
 import { createRestServer } from './transports/http/server';
@@ -59,7 +59,7 @@ function main(): void {
   const metrics = new EngineMetrics({ deploymentName: config.sdep, predictorName: spec.name || config.predictor, predictorVersion: spec.version }, config.metricsBuckets);
   const clusterRender = clusterMetricsRenderer(metrics.registry);
   if (clusterRender !== undefined) metrics.renderWith(clusterRender);
-  const codec = loadSeldonProtocol(PROTO_DIR);
+  const codec = seldonProtocolOnDemand(PROTO_DIR);
   const http = new HttpUpstream({ connectTimeoutMs: CHILD_CONNECT_TIMEOUT_MS, maxResponseBytes: MAX_CHILD_RESPONSE_BYTES });
   const grpc = new GrpcUpstream({ maxMessageBytes: config.annotations.grpcMaxMessageSize, channelsPerTarget: GRPC_CHANNELS_PER_CHILD });
   const restTimeoutMs = config.annotations.restTimeoutMs ?? config.defaultRestTimeoutMs;

@@ -13,13 +13,10 @@ import { EngineError, engineError } from '../../errors';
 import { InvalidJsonValue, findInvalidJson, installJsonStructCodecs } from './json-struct';
 import { JsonToProto, type FromJson } from './json-to-proto';
 import { ProtoToJson } from './proto-to-json';
+import { SELDON_MESSAGE_TYPES, type SeldonMessageType } from './message-types';
 import { ShapeError } from './scalars';
 
-/** The Seldon messages the codec converts (all in package seldon.protos). */
-export type SeldonMessageType = 'SeldonMessage' | 'Feedback' | 'SeldonMessageList' | 'SeldonModelMetadataRequest' | 'SeldonModelMetadata' | 'SeldonGraphMetadata';
-
-/** The message types as a list (handy for tests and for building gRPC handlers). */
-export const SELDON_MESSAGE_TYPES: readonly SeldonMessageType[] = ['SeldonMessage', 'Feedback', 'SeldonMessageList', 'SeldonModelMetadataRequest', 'SeldonModelMetadata', 'SeldonGraphMetadata'];
+export { SELDON_MESSAGE_TYPES, type SeldonMessageType } from './message-types';
 
 /** Converts Seldon messages between Seldon JSON values and protobuf binary. */
 export interface SeldonCodec {
