@@ -3,6 +3,8 @@
  * Composition root: load config, parse the graph, build telemetry, units, the service and the REST
  * server, and wire the signals. The only file that reads process.argv / process.env or exits.
  */
+// First: V8 memory settings that must be in place before the other modules load (see the module).
+import './lifecycle/memory';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { benchCommand as BenchCommand } from './bench';
