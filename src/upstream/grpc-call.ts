@@ -31,6 +31,7 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
   const finish = (result: UnaryResult): void => {
     if (settled) return;
     settled = true;
+    slot.active--;
     clearTimeout(timer);
     unlisten();
     done(result);
@@ -54,7 +55,8 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
     if (typeof session === 'string') finish({ code: GRPC.UNAVAILABLE, details: session });
     else cancelExchange = exchangeUnary(session, request.headers, request.body, request.maxBytes, onResult);
   };
-  // Both before start(): a call that fails at once must find them to undo.
+  // All three before start(): a call that fails at once must find them to undo.
+  slot.active++;
   const timer = setTimeout(stop, Math.min(request.timeoutMs, MAX_TIMER_MS), GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded');
   const unlisten = request.signal.onAbort(() => stop(GRPC.CANCELLED, 'Cancelled on client'));
   start();

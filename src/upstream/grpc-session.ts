@@ -7,6 +7,8 @@ import { connect, type ClientHttp2Session } from 'node:http2';
  * any connection of the same child that comes up ends the backoff for all of them.
  */
 export class GrpcSession {
+  /** Calls in flight on this connection slot (kept by runUnary). */
+  active = 0;
   readonly #authority: string;
   readonly #health: TargetHealth;
   #session: ClientHttp2Session | undefined;

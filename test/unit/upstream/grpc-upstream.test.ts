@@ -372,16 +372,29 @@ describe('connections', () => {
     }
   });
 
-  test('connections are made at load, one per channel, and used round-robin', async () => {
-    const child = await startH2Child((c) => answerOk(c.stream, grpcFrame(HI)));
+  test('connections are made at load, one per channel; calls fill one connection before using the next', async () => {
+    // Calls with x-hold wait until released, so they stay in flight together.
+    const held: Array<() => void> = [];
+    const child = await startH2Child((c) => {
+      if (c.headers['x-hold'] === '1') held.push(() => answerOk(c.stream, grpcFrame(HI)));
+      else answerOk(c.stream, grpcFrame(HI));
+    });
     const { grpc, call } = client({ channels: 3 });
     try {
       grpc.target(`127.0.0.1:${child.port}`);
       await waitUntil(() => child.sessions() === 3);
-      for (let i = 0; i < 6; i++) await call(child.port);
+      for (let i = 0; i < 4; i++) await call(child.port);
+      // One after the other: all on the first connection.
+      assert.equal(new Set(child.calls.map((c) => c.session)).size, 1);
+      child.calls.length = 0;
+      // 40 at once: 32 (SPREAD_AT) on the first connection, the other 8 on the second.
+      const pending = Array.from({ length: 40 }, () => call(child.port, { headers: { 'x-hold': '1' } }));
+      await waitUntil(() => held.length === 40);
       const perSession = new Map<unknown, number>();
       for (const c of child.calls) perSession.set(c.session, (perSession.get(c.session) ?? 0) + 1);
-      assert.deepEqual([...perSession.values()], [2, 2, 2]);
+      assert.deepEqual([...perSession.values()].sort((a, b) => b - a), [32, 8]);
+      for (const release of held) release();
+      for (const body of await Promise.all(pending)) assert.ok(body.equals(HI));
     } finally {
       grpc.close();
       await child.close();
