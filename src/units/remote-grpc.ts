@@ -46,8 +46,11 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   const target = `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.grpcPort}`;
   const channels = options.grpc.target(target);
   const { codec } = options;
+  // Method paths built once, not per call.
+  const methods = new Map<RemoteStep | 'metadata', string>([['metadata', `${PKG}.Model/Metadata`]]);
+  for (const step of steps) methods.set(step, grpcMethod(node, step));
   const call = async (step: RemoteStep | 'metadata', request: Payload, answerType: SeldonMessageType, ctx: CallContext): Promise<Payload> => {
-    const method = step === 'metadata' ? `${PKG}.Model/Metadata` : grpcMethod(node, step);
+    const method = methods.get(step) ?? grpcMethod(node, step as RemoteStep);
     const body = await send(channels, method, request.body, ctx, node.name, options);
     try {
       codec.check(answerType, body);

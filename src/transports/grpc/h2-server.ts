@@ -33,6 +33,8 @@ export class GrpcH2Server extends Server {
   readonly #limits: MessageLimits;
   readonly #servers: Array<Http2Server | Http2SecureServer> = [];
   readonly #sessions = new Set<ServerHttp2Session>();
+  /** Settles once every listener closed (tryShutdown may be called more than once). */
+  #closed: Promise<void> | undefined;
 
   constructor(maxMessageBytes: number) {
     super({ 'grpc.enable_channelz': 0 });
@@ -77,13 +79,9 @@ export class GrpcH2Server extends Server {
 
   /** Stops taking connections and calls (GOAWAY); calls in flight finish; `callback` once all connections closed. */
   override tryShutdown(callback: (error?: Error) => void): void {
-    let open = this.#servers.length;
-    if (open === 0) {
-      process.nextTick(callback);
-      return;
-    }
-    for (const server of this.#servers) server.close(() => --open === 0 && callback());
+    this.#closed ??= Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
     for (const session of this.#sessions) session.close();
+    void this.#closed.then(() => callback());
   }
 
   /** Drops every connection and the calls on them. */
