@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http2';
+import type { ClientHttp2Session, OutgoingHttpHeaders } from 'node:http2';
 import { GRPC } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
 import { exchangeUnary, type CancelExchange, type UnaryResult } from './grpc-exchange';
@@ -28,6 +28,7 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
   let settled = false;
   let retried = false;
   let cancelExchange: CancelExchange | undefined;
+  let session: ClientHttp2Session | undefined;
   const finish = (result: UnaryResult): void => {
     if (settled) return;
     settled = true;
@@ -41,6 +42,7 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
     const cancel = cancelExchange;
     finish({ code, details });
     cancel?.(code, details);
+    if (code === GRPC.DEADLINE_EXCEEDED && session !== undefined) slot.probe(session);
   };
   const onResult = (result: UnaryResult): void => {
     if (result.refused === true && !retried && !settled) {
@@ -51,9 +53,13 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
     }
   };
   const start = (): void => {
-    const session = slot.acquire();
-    if (typeof session === 'string') finish({ code: GRPC.UNAVAILABLE, details: session });
-    else cancelExchange = exchangeUnary(session, request.headers, request.body, request.maxBytes, onResult);
+    const acquired = slot.acquire();
+    if (typeof acquired === 'string') {
+      finish({ code: GRPC.UNAVAILABLE, details: acquired });
+    } else {
+      session = acquired;
+      cancelExchange = exchangeUnary(acquired, request.headers, request.body, request.maxBytes, onResult);
+    }
   };
   // All three before start(): a call that fails at once must find them to undo.
   slot.active++;

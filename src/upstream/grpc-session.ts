@@ -11,12 +11,15 @@ export class GrpcSession {
   active = 0;
   readonly #authority: string;
   readonly #health: TargetHealth;
+  readonly #pingTimeoutMs: number;
   #session: ClientHttp2Session | undefined;
   #closed = false;
+  #probing = false;
 
-  constructor(authority: string, health: TargetHealth) {
+  constructor(authority: string, health: TargetHealth, pingTimeoutMs: number) {
     this.#authority = authority;
     this.#health = health;
+    this.#pingTimeoutMs = pingTimeoutMs;
   }
 
   /** A session to start a stream on (possibly still connecting: Node queues the stream), or why there is none. */
@@ -52,6 +55,24 @@ export class GrpcSession {
     // Like grpc-js: an idle connection to a child does not keep the process alive.
     session.unref();
     return session;
+  }
+
+  /**
+   * After a call on `session` ran out of time: checks that the connection still answers an HTTP/2
+   * PING, and drops it when it does not within the ping timeout, so later calls get a new one rather
+   * than queueing on a dead peer (a half-open TCP connection is otherwise only noticed after minutes,
+   * and calls fill the first connection, see ChannelSet).
+   */
+  probe(session: ClientHttp2Session): void {
+    if (this.#probing || session.destroyed || session.closed) return;
+    this.#probing = true;
+    const timer = setTimeout(() => session.destroy(new Error(`no answer to an HTTP/2 PING within ${this.#pingTimeoutMs} ms`)), this.#pingTimeoutMs);
+    const done = (err: Error | null): void => {
+      clearTimeout(timer);
+      this.#probing = false;
+      if (err !== null && !session.destroyed) session.destroy(err);
+    };
+    if (!session.ping(done)) done(null); // too many pings already outstanding: they check it
   }
 
   /** Resolves true once connected, false on failure or after `timeoutMs`. */

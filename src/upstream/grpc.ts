@@ -26,6 +26,8 @@ export interface GrpcUpstreamOptions {
   readonly maxMessageBytes: number;
   /** Connections per child (Seldon keeps a pool of 10 per host:port). */
   readonly channelsPerTarget: number;
+  /** How long a connection has to answer a PING after one of its calls timed out (default 5 s). */
+  readonly pingTimeoutMs?: number;
 }
 
 /** Observes every finished child call, whatever its status (as Seldon's gRPC client interceptor). */
@@ -71,7 +73,7 @@ export class ChannelSet {
     this.target = target;
     this.#maxBytes = options.maxMessageBytes;
     const health = new TargetHealth();
-    this.#sessions = Array.from({ length: Math.max(1, options.channelsPerTarget) }, () => new GrpcSession(`http://${target}`, health));
+    this.#sessions = Array.from({ length: Math.max(1, options.channelsPerTarget) }, () => new GrpcSession(`http://${target}`, health, options.pingTimeoutMs ?? PING_TIMEOUT_MS));
     // Connect now rather than on the first calls, so traffic finds the pool ready.
     for (const s of this.#sessions) s.connect();
   }
@@ -125,6 +127,8 @@ export class ChannelSet {
     for (const s of this.#sessions) s.close();
   }
 }
+
+const PING_TIMEOUT_MS = 5000;
 
 /** Calls in flight on a connection before the next one is used (see ChannelSet#pick). */
 const SPREAD_AT = 32;

@@ -63,6 +63,8 @@ export class UnaryCall {
     }
     if (!this.#finish()) return;
     const stream = this.#stream;
+    // Reset or broken under us, its 'close' not emitted yet: respond() would throw.
+    if (stream.destroyed || stream.closed) return;
     stream.respond(headers === undefined ? RESPONSE_HEADERS : { ...RESPONSE_HEADERS, ...headers }, { waitForTrailers: true });
     stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
     const prefix = Buffer.allocUnsafe(message.length <= COPY_LIMIT ? 5 + message.length : 5);

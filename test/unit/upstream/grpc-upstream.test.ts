@@ -6,6 +6,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:http2';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { EngineError } from '../../../src/errors';
 import { Cancel } from '../../../src/graph/cancel';
@@ -24,8 +25,8 @@ interface Observed {
   readonly code: string;
 }
 
-function client(options: { maxMessageBytes?: number; channels?: number } = {}): { grpc: GrpcUpstream; observed: Observed[]; call: (port: number, extra?: Partial<GrpcCall>) => Promise<Buffer> } {
-  const grpc = new GrpcUpstream({ maxMessageBytes: options.maxMessageBytes ?? 2147483647, channelsPerTarget: options.channels ?? 2 });
+function client(options: { maxMessageBytes?: number; channels?: number; pingTimeoutMs?: number } = {}): { grpc: GrpcUpstream; observed: Observed[]; call: (port: number, extra?: Partial<GrpcCall>) => Promise<Buffer> } {
+  const grpc = new GrpcUpstream({ maxMessageBytes: options.maxMessageBytes ?? 2147483647, channelsPerTarget: options.channels ?? 2, pingTimeoutMs: options.pingTimeoutMs ?? 5000 });
   const observed: Observed[] = [];
   const call = (port: number, extra: Partial<GrpcCall> = {}): Promise<Buffer> => grpc.target(`127.0.0.1:${port}`).unary({
     method: PREDICT, body: HI, headers: { 'seldon-puid': 'p-1' }, timeoutMs: 2000, deadline: undefined, signal: new Cancel(), node: 'm', ...extra,
@@ -401,6 +402,34 @@ describe('connections', () => {
     }
   });
 
+  test('a call that times out on a connection that no longer answers PINGs: the connection is dropped, the next call uses a new one', async () => {
+    let proxy: FreezableProxy | undefined;
+    const child = await startH2Child((c) => {
+      // A peer gone silent (half-open TCP): nothing crosses its connection any more, PINGs included.
+      if (c.headers['x-freeze'] === '1') proxy?.freeze();
+      else if (c.headers['x-slow'] !== '1') answerOk(c.stream, grpcFrame(HI));
+    });
+    proxy = await startFreezableProxy(child.port);
+    const { grpc, call } = client({ channels: 1, pingTimeoutMs: 150 });
+    try {
+      assert.ok((await call(proxy.port)).equals(HI));
+      // Slow but alive: the PING is answered and the connection kept.
+      assert.equal((await rejected(call(proxy.port, { timeoutMs: 50, headers: { 'x-slow': '1' } }))).code, 'CHILD_TIMEOUT');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok((await call(proxy.port)).equals(HI));
+      assert.equal(proxy.connections(), 1);
+      // Silent: dropped once the PING goes unanswered.
+      assert.equal((await rejected(call(proxy.port, { timeoutMs: 50, headers: { 'x-freeze': '1' } }))).code, 'CHILD_TIMEOUT');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok((await call(proxy.port)).equals(HI));
+      assert.equal(proxy.connections(), 2);
+    } finally {
+      grpc.close();
+      proxy.close();
+      await child.close();
+    }
+  });
+
   test('after close(), calls fail as unavailable', async () => {
     const child = await startH2Child((c) => answerOk(c.stream, grpcFrame(HI)));
     const { grpc } = client();
@@ -433,6 +462,52 @@ describe('request headers', () => {
     assert.equal(h[':path'], PREDICT);
   });
 });
+
+interface FreezableProxy {
+  readonly port: number;
+  /** Connections accepted so far. */
+  connections(): number;
+  /** Stops forwarding on every connection open now, both ways, without closing them. */
+  freeze(): void;
+  close(): void;
+}
+
+/** A TCP proxy to 127.0.0.1:`target` whose connections can go silent, as a peer behind a dead link does. */
+async function startFreezableProxy(target: number): Promise<FreezableProxy> {
+  const pairs: Array<[Socket, Socket]> = [];
+  const server = createNetServer((downstream) => {
+    const upstream = netConnect(target, '127.0.0.1');
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+    const drop = (): void => {
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    pairs.push([downstream, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => pairs.length,
+    freeze: () => {
+      for (const [a, b] of pairs) {
+        a.unpipe(b);
+        b.unpipe(a);
+        a.pause();
+        b.pause();
+      }
+    },
+    close: () => {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      server.close();
+    },
+  };
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const end = Date.now() + timeoutMs;
