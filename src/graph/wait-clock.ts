@@ -8,12 +8,13 @@ export class WaitClock {
   #since = 0;
   #waitedMs = 0;
 
-  begin(): void {
-    if (this.#inFlight++ === 0) this.#since = performance.now();
+  /** A child call started at `now` (performance.now(), passed in by callers that already read it). */
+  begin(now = performance.now()): void {
+    if (this.#inFlight++ === 0) this.#since = now;
   }
 
-  end(): void {
-    if (--this.#inFlight === 0) this.#waitedMs += performance.now() - this.#since;
+  end(now = performance.now()): void {
+    if (--this.#inFlight === 0) this.#waitedMs += now - this.#since;
   }
 
   /** Milliseconds spent with at least one child call in flight (so far). */

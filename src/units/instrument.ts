@@ -15,18 +15,34 @@ export function instrumentUnit(unit: Unit, names: Readonly<Partial<Record<StepNa
   const wrap = <A, R>(step: StepName, fn: ((a: A, ctx: CallContext) => Promise<R>) | undefined): ((a: A, ctx: CallContext) => Promise<R>) | undefined => {
     if (fn === undefined) return undefined;
     const label = names[step] ?? step;
-    return async (a, ctx) => {
+    // Plain promise callbacks, not an async wrapper: one promise per step on the hot path. The
+    // clock is read once at each end and shared with the wait clock.
+    return (a, ctx) => {
       const started = performance.now();
-      if (remote) ctx.waits?.begin();
-      let ok = false;
+      const waits = remote ? ctx.waits : undefined;
+      waits?.begin(started);
+      const done = (ok: boolean): void => {
+        const now = performance.now();
+        waits?.end(now);
+        observe(label, (now - started) / 1000, ok);
+      };
+      let pending: Promise<R>;
       try {
-        const result = await fn.call(unit, a, ctx);
-        ok = true;
-        return result;
-      } finally {
-        if (remote) ctx.waits?.end();
-        observe(label, (performance.now() - started) / 1000, ok);
+        pending = fn.call(unit, a, ctx);
+      } catch (err) {
+        done(false);
+        return Promise.reject(err);
       }
+      return pending.then(
+        (result) => {
+          done(true);
+          return result;
+        },
+        (err: unknown) => {
+          done(false);
+          throw err;
+        },
+      );
     };
   };
   const transformInput = wrap('transformInput', unit.transformInput);
