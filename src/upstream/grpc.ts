@@ -1,5 +1,6 @@
 import { engineError, GRPC, grpcCodeName, httpStatusForGrpcCode, type EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
+import { installCheapAsyncResourceBind } from './grpc-async-bind';
 import { runUnary } from './grpc-call';
 import type { UnaryResult } from './grpc-exchange';
 import { requestHeaders } from './grpc-headers';
@@ -46,6 +47,8 @@ export class GrpcUpstream {
 
   constructor(options: GrpcUpstreamOptions) {
     this.#options = options;
+    // Every HTTP/2 request pays Node's AsyncResource#bind; see the module for why and what changes.
+    installCheapAsyncResourceBind();
   }
 
   /** The connection set of a target (`host:port`); call at graph load. */
