@@ -7,10 +7,13 @@
  * (checked on Node 20 and 24). Flags V8 only reads at start-up (`--max-semi-space-size`) or that
  * change a running collector (`--no-concurrent-marking`: a fatal CHECK) are not usable this way.
  *
- * Measured with the bench's rest-g1-p1 on one build with and without this module: idle VmRSS 69.5
- * -> 65.5 MB, VmHWM under P1 load 105.8 -> 89.1 MB; GC CPU per request unchanged (6.05 vs 6.2 µs,
- * from --trace-gc-nvp, same run); engine CPU per request within the run-to-run noise (+2.5 % median
- * over 24 paired windows for --liftoff-only, the only flag that makes code slower).
+ * Measured with the bench on one build with and without this module (medians of several runs on the
+ * shared 2-core machine): rest-g1-p1 idle VmRSS 69.5 -> 65.5 MB, VmHWM under P1 load 106 -> 88 MB;
+ * grpc-g1-p1 VmHWM 153 -> 95 MB. No single flag gets there: each one alone left rest-g1-p1 at
+ * 100-107 MB. Cost: engine CPU per request +5 % on P1 (two engines loaded at the same time, paired
+ * windows; +2..10 % across runs), req/s unchanged within the noise; the scavenger's own CPU per
+ * request is unchanged (--trace-gc-nvp), so the cost is presumably --liftoff-only's slower parser
+ * and the extra full GCs of --heap-growing-percent.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -35,8 +38,8 @@ let applied = false;
  * - young generation: no growth during start-up (start-up garbage would grow it to 16 MiB and keep
  *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-16 MB under load).
  * - `--heap-growing-percent=50`: the next full GC is due when the old generation reaches 1.5x what
- *   survived the last one, instead of up to 4x: under P1 load it peaks at ~25 MB instead of ~47 MB,
- *   for a full GC every few seconds (~5 ms each, mostly incremental).
+ *   survived the last one, instead of up to 4x. Little effect on rest-g1-p1 (its requests promote
+ *   little), but gRPC requests do: grpc-g1-p1 VmHWM 138 MB without it, 95 MB with it.
  * - `--no-parallel-scavenge`: scavenges on the main thread only. The survivors of a scavenge are a
  *   few hundred KB (the requests in flight), too little to share out: on the 2-core bench machine a
  *   parallel scavenge cost 2.6 ms of CPU (main + helper threads), a single-threaded one 1.2 ms. With
