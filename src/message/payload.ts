@@ -68,9 +68,9 @@ export class Payload {
     return (this.#body ??= Buffer.concat(this.#chunks));
   }
 
-  /** The body as chunks, without joining them: for writing it out. */
+  /** The body as chunks, without joining them: for writing it out (the same bytes as `body`). */
   get chunks(): readonly Buffer[] {
-    return this.#body === undefined ? this.#chunks : [this.#body];
+    return this.#chunks;
   }
 
   /** Body length in bytes. */
