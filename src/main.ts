@@ -115,6 +115,7 @@ function main(): void {
     logger.info('gRPC server listening', { grpc_port: grpcPort });
     server.listen(config.httpPort, () => {
       const { port } = server.address() as AddressInfo;
+      if (config.httpPort === 0) payloadLogger.setSource(`http://${config.hostname}:${port}/`);
       logger.info('REST server listening', { port, grpc_port: grpcPort, graph: config.graphSource, predictor: spec.name, nodes: plan.nodes.size });
     });
   }, (err: Error) => {

@@ -357,6 +357,15 @@ const singleModel = graphs.prepare(async (onClose) => {
   return { engine, source, urlSink, envSink };
 });
 
+const portZero = graphs.prepare(async (onClose) => {
+  const sink = await TestSink.start();
+  onClose(() => sink.stop());
+  const m = await childFor(onClose, () => rawJson('{"data":{"ndarray":[[1]]}}'));
+  const graph = logged(model('classifier', m.port), 'request', sink.url);
+  const engine = await engineFor(onClose, { spec: predictorSpec(graph, PREDICTOR), args: ['--http_port=0', `--hostname=${HOSTNAME}`] });
+  return { engine, sink };
+});
+
 describe("Seldon's [T] cases", () => {
   after(() => Promise.all([routerBar.close(), singleModel.close()]));
 
@@ -389,6 +398,18 @@ describe("Seldon's [T] cases", () => {
     // A real event, for the README.
     const shown = ['content-type', 'ce-specversion', 'ce-id', 'ce-type', 'ce-source', 'ce-time', 'ce-modelid', 'ce-requestid', 'ce-inferenceservicename', 'ce-namespace', 'ce-endpoint', 'ce-protocol'];
     t.diagnostic(`POST ${ev.path}\n${shown.map((h) => `${h}: ${header(ev, h)}`).join('\n')}\n\n${ev.body.toString('utf8')}`);
+  });
+
+  test('--http_port=0: Ce-Source names the port the OS picked, not the flag\'s 0', async () => {
+    const g = await portZero.get();
+    assert.ok(g.engine.port > 0);
+    const reply = await g.engine.post(PREDICT, '{"data":{"ndarray":[[1]]}}', JSON_CT);
+    assert.equal(reply.status, 200, reply.text);
+    await settle(g.engine);
+    assert.equal(g.sink.received.length, 1);
+    const [ev] = g.sink.received;
+    assert.ok(ev !== undefined);
+    assert.equal(header(ev, 'ce-source'), `http://${HOSTNAME}:${g.engine.port}/`);
   });
 
   test('infergraph_engine_overhead_seconds: the engine\'s own time, below the server histogram\'s sum by the child\'s 20 ms', async (t: TestContext) => {

@@ -25,7 +25,7 @@ interface Entry {
  * and every event is accounted for in exactly one of delivered / dropped{reason} / queued.
  */
 export class PayloadLogger {
-  readonly #identity: SinkIdentity;
+  #identity: SinkIdentity;
   readonly #workers: number;
   readonly #sendAttempts: number;
   readonly #baseDelayMs: number;
@@ -49,6 +49,15 @@ export class PayloadLogger {
   #flushing: Promise<FlushResult> | undefined;
   readonly #sleeps = new Set<() => void>();
   #idleWaiters: (() => void)[] = [];
+
+  /**
+   * Sets the CloudEvents source (`Ce-Source`) once the REST server listens: with `--http_port=0` the
+   * OS picks the port, and the flag's 0 is not where the engine can be reached. Called before the
+   * first request can arrive, so every event carries the same source.
+   */
+  setSource(source: string): void {
+    this.#identity = { ...this.#identity, source };
+  }
 
   constructor(options: PayloadLoggerOptions) {
     const o = resolveOptions(options);
