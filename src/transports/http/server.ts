@@ -131,11 +131,23 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, headers: st
   } catch (err) {
     const error = toEngineError(err);
     logFailure(deps.logger, error, puid, match);
-    if (error.code === 'PAYLOAD_TOO_LARGE') headers.push('Connection', 'close');
     if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
+    if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
     sendError(res, headers, error);
     span?.end(res.statusCode, error);
   }
+}
+
+/**
+ * A refused body may still be arriving (body.ts reads and drops the rest, within bounds). Node closes
+ * a connection right after the answer when the client sent `Connection: close`, and closing with
+ * unread bytes arriving makes the kernel reset it, which discards the 413 before the client reads
+ * it. So the connection is kept open through the answer and ended once the body has been read.
+ */
+function lingerAfterRefusal(req: IncomingMessage, res: ServerResponse, draining: boolean): void {
+  if (req.complete || res.shouldKeepAlive || draining) return;
+  res.shouldKeepAlive = true;
+  req.once('end', () => req.socket.end());
 }
 
 async function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promise<Payload> {
