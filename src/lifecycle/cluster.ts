@@ -1,27 +1,45 @@
-import cluster from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger';
+import { mergedQuantiles, WindowSummary, type SummaryWindowState } from '../telemetry/prom';
 
+/** Worker -> primary: render the cluster's metrics for my scrape. */
 const METRICS_REQUEST = 'infergraph:metrics-request';
 const METRICS_ANSWER = 'infergraph:metrics-answer';
+/** Primary -> worker: send me your metrics. */
+const STATE_REQUEST = 'infergraph:state-request';
+const STATE_ANSWER = 'infergraph:state-answer';
+/** A worker that does not answer within this is left out of the scrape's text with an error. */
+const STATE_TIMEOUT_MS = 5_000;
 
 interface MetricsRequest { readonly type: typeof METRICS_REQUEST; readonly id: number }
 interface MetricsAnswer { readonly type: typeof METRICS_ANSWER; readonly id: number; readonly text?: string; readonly error?: string }
+interface StateRequest { readonly type: typeof STATE_REQUEST; readonly id: number }
+type MetricJson = MetricObjectWithValues<MetricValue<string>>;
+/** One worker's metrics: prom-client's JSON of its registry, and its summaries' windows by metric name. */
+interface WorkerState { readonly metrics: MetricJson[]; readonly windows: Record<string, SummaryWindowState[]> }
+interface StateAnswer { readonly type: typeof STATE_ANSWER; readonly id: number; readonly state?: WorkerState; readonly error?: string }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
  * `--workers N`: the primary process forks N engine processes that share the listening ports
  * (node:cluster hands out connections), forwards SIGTERM/SIGINT to them, and exits with the worst of
- * their exit codes once all have stopped. It also answers the workers' metric scrapes with the sum of
- * every worker's registry, so a scrape is correct whichever worker receives it.
+ * their exit codes once all have stopped. It also answers the workers' metric scrapes with the
+ * whole cluster's metrics, so a scrape is correct whichever worker receives it: counters and
+ * histograms summed, summary quantiles computed over every worker's window.
  */
 export function runPrimary(workers: number, logger: Logger, exit: (code: number) => void): void {
-  const aggregator = new AggregatorRegistry();
+  const states = new StateRequests();
   cluster.on('message', (worker, message: unknown) => {
-    if (!isObject(message) || message.type !== METRICS_REQUEST || typeof message.id !== 'number') return;
+    if (!isObject(message) || typeof message.id !== 'number') return;
+    if (message.type === STATE_ANSWER) {
+      states.answered(message as unknown as StateAnswer);
+      return;
+    }
+    if (message.type !== METRICS_REQUEST) return;
     const id = message.id;
-    aggregator.clusterMetrics().then(
+    clusterMetricsText(states).then(
       (text) => worker.send({ type: METRICS_ANSWER, id, text } satisfies MetricsAnswer),
       (err: Error) => worker.send({ type: METRICS_ANSWER, id, error: err.message } satisfies MetricsAnswer),
     );
@@ -49,20 +67,27 @@ export function runPrimary(workers: number, logger: Logger, exit: (code: number)
 }
 
 /**
- * In a worker: registers the engine's registry for aggregation and returns the function that renders
- * the whole cluster's metrics (asked of the primary). Undefined when not running as a worker.
+ * In a worker: answers the primary's state requests with this registry's metrics, and returns the
+ * function that renders the whole cluster's metrics (asked of the primary). Undefined when not
+ * running as a worker.
  */
 export function clusterMetricsRenderer(registry: Registry): (() => Promise<string>) | undefined {
   if (!cluster.isWorker) return undefined;
-  // Creating an AggregatorRegistry installs prom-client's worker-side listener.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
   let next = 0;
   const pending = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void }>();
   process.on('message', (message: unknown) => {
-    if (!isObject(message) || message.type !== METRICS_ANSWER || typeof message.id !== 'number') return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
+    if (!isObject(message) || typeof message.id !== 'number') return;
+    const id = message.id;
+    if (message.type === STATE_REQUEST) {
+      workerState(registry).then(
+        (state) => process.send?.({ type: STATE_ANSWER, id, state } satisfies StateAnswer),
+        (err: Error) => process.send?.({ type: STATE_ANSWER, id, error: err.message } satisfies StateAnswer),
+      );
+      return;
+    }
+    if (message.type !== METRICS_ANSWER) return;
+    const waiter = pending.get(id);
+    pending.delete(id);
     if (typeof message.text === 'string') waiter?.resolve(message.text);
     else waiter?.reject(new Error(typeof message.error === 'string' ? message.error : 'no metrics from the primary'));
   });
@@ -71,6 +96,101 @@ export function clusterMetricsRenderer(registry: Registry): (() => Promise<strin
     pending.set(id, { resolve, reject });
     process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
   });
+}
+
+async function workerState(registry: Registry): Promise<WorkerState> {
+  const windows: Record<string, SummaryWindowState[]> = {};
+  // unknown first: prom-client's MetricObject type does not admit custom metric classes.
+  for (const metric of registry.getMetricsAsArray() as unknown[]) {
+    if (metric instanceof WindowSummary) windows[metric.name] = metric.windowStates();
+  }
+  return { metrics: await registry.getMetricsAsJSON(), windows };
+}
+
+/** The primary's requests to its workers, by id. */
+class StateRequests {
+  #next = 0;
+  readonly #pending = new Map<number, (answer: StateAnswer) => void>();
+
+  /** Asks one worker for its metrics; rejects after STATE_TIMEOUT_MS. */
+  ask(worker: Worker): Promise<WorkerState> {
+    const id = this.#next++;
+    return new Promise<WorkerState>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`worker ${worker.process.pid ?? '?'} sent no metrics within ${STATE_TIMEOUT_MS} ms`));
+      }, STATE_TIMEOUT_MS);
+      this.#pending.set(id, (answer) => {
+        clearTimeout(timer);
+        if (answer.state !== undefined) resolve(answer.state);
+        else reject(new Error(`worker ${worker.process.pid ?? '?'}: ${answer.error ?? 'no metrics'}`));
+      });
+      worker.send({ type: STATE_REQUEST, id } satisfies StateRequest);
+    });
+  }
+
+  answered(answer: StateAnswer): void {
+    const done = this.#pending.get(answer.id);
+    this.#pending.delete(answer.id);
+    done?.(answer);
+  }
+}
+
+/**
+ * Every worker's metrics as one text: prom-client's aggregation (each metric's `aggregator`, `sum`
+ * for ours) after the summaries' quantile samples are replaced with the quantiles of all workers'
+ * windows together, held by the first worker that has the series and 0 in the others, so that the
+ * sum is the merged quantile.
+ */
+async function clusterMetricsText(states: StateRequests): Promise<string> {
+  const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+  const all = await Promise.all(workers.map((w) => states.ask(w)));
+  mergeSummaryQuantiles(all);
+  return AggregatorRegistry.aggregate(all.map((s) => s.metrics)).metrics();
+}
+
+function mergeSummaryQuantiles(states: readonly WorkerState[]): void {
+  const names = new Set(states.flatMap((s) => Object.keys(s.windows)));
+  for (const name of names) {
+    const windowsByKey = new Map<string, SummaryWindowState[]>();
+    for (const s of states) {
+      for (const w of s.windows[name] ?? []) {
+        const key = labelKey(w.labels);
+        const list = windowsByKey.get(key);
+        if (list === undefined) windowsByKey.set(key, [w]);
+        else list.push(w);
+      }
+    }
+    const holder = new Map<string, WorkerState>();
+    const merged = new Map<string, number[]>();
+    for (const s of states) {
+      const metric = s.metrics.find((m) => m.name === name);
+      if (metric === undefined) continue;
+      const percentiles = [...new Set(metric.values.map((v) => v.labels['quantile']).filter((q): q is number => typeof q === 'number'))];
+      for (const v of metric.values) {
+        const q = v.labels['quantile'];
+        if (typeof q !== 'number') continue;
+        const { quantile: _, ...labels } = v.labels;
+        const key = labelKey(labels);
+        if (!holder.has(key)) holder.set(key, s);
+        if (holder.get(key) !== s) {
+          v.value = 0;
+          continue;
+        }
+        let quantiles = merged.get(key);
+        if (quantiles === undefined) {
+          quantiles = mergedQuantiles(windowsByKey.get(key) ?? [], percentiles);
+          merged.set(key, quantiles);
+        }
+        v.value = quantiles[percentiles.indexOf(q)] ?? 0;
+      }
+    }
+  }
+}
+
+/** A label set's identity, whatever the key order. */
+function labelKey(labels: Readonly<Record<string, string | number | undefined>>): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, String(labels[k])]));
 }
 
 export const isClusterWorker = (): boolean => cluster.isWorker;

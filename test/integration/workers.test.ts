@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { restEndpoint, startChild } from '../helpers/child-server';
 import { startEngine } from '../helpers/engine';
 
 /** One request on a fresh connection, so node:cluster can hand it to either worker. */
@@ -36,4 +37,36 @@ test('--workers 2: two engine processes share the ports; metrics sum over both; 
     assert.equal(code, 0);
   }
   assert.equal(engine.output.filter((l) => l.includes('"msg":"shutdown complete"')).length, 2);
+});
+
+test('--workers 2: summary quantiles are computed over both workers\' windows, not summed', async () => {
+  // Every request takes 60-100 ms (the child waits 60 ms): merged quantiles stay in that range,
+  // summed ones would be about twice as large.
+  const child = await startChild(() => ({ delayMs: 60, json: { data: { ndarray: [[1]] } } }));
+  const graph = { name: 'slow', type: 'MODEL', endpoint: restEndpoint(child.port), children: [] };
+  const engine = await startEngine({ spec: { name: 'p', graph }, args: ['--workers=2'] });
+  try {
+    const deadline = Date.now() + 10_000;
+    while (engine.output.filter((l) => l.includes('"msg":"REST server listening"')).length < 2) {
+      assert.ok(Date.now() < deadline, `second worker did not start:\n${engine.output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Fresh connections: node:cluster hands them to the workers in turn, so both have a window.
+    for (let i = 0; i < 16; i++) assert.equal((await predict(engine.port)).status, 200);
+    const text = (await engine.get('/metrics')).text;
+    const quantile = (q: string): number => {
+      const m = new RegExp(`seldon_api_executor_server_requests_seconds_summary\\{quantile="${q}"[^}]*service="predictions"[^}]*\\} ([0-9.e+-]+)`).exec(text);
+      assert.ok(m !== null, `quantile ${q} in:\n${text.slice(0, 3000)}`);
+      return Number(m[1]);
+    };
+    const count = /seldon_api_executor_server_requests_seconds_summary_count\{[^}]*service="predictions"[^}]*\} (\d+)/.exec(text);
+    assert.equal(count?.[1], '16');
+    for (const q of ['0.5', '0.9', '1']) {
+      const v = quantile(q);
+      assert.ok(v >= 0.06 && v < 0.11, `quantile ${q} = ${v} s: not within one request's 60-110 ms`);
+    }
+  } finally {
+    assert.equal(await engine.stop('SIGTERM'), 0);
+    await child.close();
+  }
 });

@@ -34,6 +34,63 @@ export function nearestRank(q: number, n: number): number {
   return Math.min(n, Math.max(1, Math.ceil(q * n * (1 - 1e-12))));
 }
 
+/**
+ * One series' window as plain data (it crosses process boundaries as JSON): what a cluster's primary
+ * needs to compute quantiles over several workers' windows, which summing quantiles cannot give.
+ */
+export interface SummaryWindowState {
+  readonly labels: LabelSet;
+  /** Samples in the window (> 0: empty windows are not exported). */
+  readonly n: number;
+  readonly min: number;
+  readonly max: number;
+  /** Non-empty buckets as [index, count, index, count, ...], ascending. */
+  readonly buckets: readonly number[];
+}
+
+/**
+ * The quantiles of several windows taken together (the same label set in several processes), in
+ * `percentiles` order, with the accuracy of a single window (see the header).
+ */
+export function mergedQuantiles(windows: readonly SummaryWindowState[], percentiles: readonly number[]): number[] {
+  const scratch = new Float64Array(BUCKETS);
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const w of windows) {
+    n += w.n;
+    min = Math.min(min, w.min);
+    max = Math.max(max, w.max);
+    for (let k = 0; k + 1 < w.buckets.length; k += 2) {
+      const i = w.buckets[k] as number;
+      if (i >= 0 && i < BUCKETS) scratch[i] = (scratch[i] as number) + (w.buckets[k + 1] as number);
+    }
+  }
+  const order = percentiles.map((_, i) => i).sort((a, b) => (percentiles[a] as number) - (percentiles[b] as number));
+  return n === 0 ? new Array<number>(percentiles.length).fill(0) : quantilesOf(scratch, n, min, max, percentiles, order);
+}
+
+/**
+ * Quantiles from merged bucket counts (`counts`, BUCKETS long, zero outside the buckets of min and
+ * max) of `n` > 0 samples between `min` and `max`.
+ */
+function quantilesOf(counts: Float64Array, n: number, min: number, max: number, percentiles: readonly number[], order: readonly number[]): number[] {
+  const out = new Array<number>(percentiles.length).fill(0);
+  const lo = bucketOf(min);
+  const hi = bucketOf(max);
+  let i = lo;
+  let cum = counts[lo] as number;
+  for (const p of order) {
+    const q = percentiles[p] as number;
+    if (q <= 0) { out[p] = min; continue; }
+    if (q >= 1) { out[p] = max; continue; }
+    const rank = nearestRank(q, n);
+    while (cum < rank && i < hi) cum += counts[++i] as number;
+    out[p] = Math.min(max, Math.max(min, REPRESENTATIVE[i] as number));
+  }
+  return out;
+}
+
 export interface WindowSummaryConfig {
   readonly name: string;
   readonly help: string;
@@ -134,37 +191,54 @@ export class SummarySeries {
    * window as prom-client (an empty t-digest gives undefined, reported as 0). `scratch`: BUCKETS long.
    */
   quantiles(percentiles: readonly number[], order: readonly number[], scratch: Float64Array): number[] {
-    this.#rotate(this.#now());
-    const out = new Array<number>(percentiles.length).fill(0);
-    let n = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let s = 0; s < this.#slices; s++) {
-      n += this.#sliceCount[s] as number;
-      min = Math.min(min, this.#sliceMin[s] as number);
-      max = Math.max(max, this.#sliceMax[s] as number);
+    const n = this.#mergeSlices(scratch);
+    return n === 0 ? new Array<number>(percentiles.length).fill(0) : quantilesOf(scratch, n, this.#windowMin(), this.#windowMax(), percentiles, order);
+  }
+
+  /** The window as plain data (see SummaryWindowState); undefined when it is empty. `scratch`: BUCKETS long. */
+  windowState(scratch: Float64Array): SummaryWindowState | undefined {
+    const n = this.#mergeSlices(scratch);
+    if (n === 0) return undefined;
+    const min = this.#windowMin();
+    const max = this.#windowMax();
+    const buckets: number[] = [];
+    for (let i = bucketOf(min); i <= bucketOf(max); i++) {
+      const c = scratch[i] as number;
+      if (c > 0) buckets.push(i, c);
     }
-    if (n === 0) return out;
-    // Only buckets between those of min and max can hold anything.
-    const lo = bucketOf(min);
-    const hi = bucketOf(max);
+    return { labels: this.labels, n, min, max, buckets };
+  }
+
+  /**
+   * Rotates, then sums the slices' counts into `scratch` between the buckets of the window's min and
+   * max (only those can hold anything) and returns the window's sample count.
+   */
+  #mergeSlices(scratch: Float64Array): number {
+    this.#rotate(this.#now());
+    let n = 0;
+    for (let s = 0; s < this.#slices; s++) n += this.#sliceCount[s] as number;
+    if (n === 0) return 0;
+    const lo = bucketOf(this.#windowMin());
+    const hi = bucketOf(this.#windowMax());
     scratch.fill(0, lo, hi + 1);
     for (let s = 0; s < this.#slices; s++) {
       if (this.#sliceCount[s] === 0) continue;
       const base = s * BUCKETS;
       for (let i = lo; i <= hi; i++) scratch[i] = (scratch[i] as number) + (this.#counts[base + i] as number);
     }
-    let i = lo;
-    let cum = scratch[lo] as number;
-    for (const p of order) {
-      const q = percentiles[p] as number;
-      if (q <= 0) { out[p] = min; continue; }
-      if (q >= 1) { out[p] = max; continue; }
-      const rank = nearestRank(q, n);
-      while (cum < rank && i < hi) cum += scratch[++i] as number;
-      out[p] = Math.min(max, Math.max(min, REPRESENTATIVE[i] as number));
-    }
-    return out;
+    return n;
+  }
+
+  #windowMin(): number {
+    let min = Infinity;
+    for (let s = 0; s < this.#slices; s++) min = Math.min(min, this.#sliceMin[s] as number);
+    return min;
+  }
+
+  #windowMax(): number {
+    let max = -Infinity;
+    for (let s = 0; s < this.#slices; s++) max = Math.max(max, this.#sliceMax[s] as number);
+    return max;
   }
 
   reset(): void {
@@ -182,7 +256,7 @@ export class WindowSummary {
   readonly name: string;
   readonly help: string;
   readonly type = 'summary';
-  /** How AggregatorRegistry combines cluster workers' values (quantiles are summed too, as prom-client's). */
+  /** How AggregatorRegistry combines cluster workers' values; the cluster's primary replaces the summed quantiles with mergedQuantiles (lifecycle/cluster.ts). */
   readonly aggregator = 'sum';
   readonly labelNames: readonly string[];
   readonly percentiles: readonly number[];
@@ -249,6 +323,16 @@ export class WindowSummary {
       values.push({ metricName: `${this.name}_count`, labels: { ...s.labels }, value: s.count });
     }
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  /** Every non-empty window, for merging across processes (see mergedQuantiles). */
+  windowStates(): SummaryWindowState[] {
+    const out: SummaryWindowState[] = [];
+    for (const s of this.#series.values()) {
+      const state = s.windowState(this.#scratch);
+      if (state !== undefined) out.push(state);
+    }
+    return out;
   }
 
   /** Empties windows and totals; handles stay valid. Observed series stay in the text, zeroed, as in prom-client. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AggregatorRegistry, Registry, Summary } from 'prom-client';
-import { WindowSummary } from '../../../src/telemetry/prom';
+import { mergedQuantiles, WindowSummary, type SummaryWindowState } from '../../../src/telemetry/prom';
 import { nearestRank } from '../../../src/telemetry/prom/window-summary';
 
 const PERCENTILES = [0.5, 0.75, 0.9, 0.98, 0.99, 1];
@@ -256,4 +256,28 @@ test('NaN and infinities are dropped; reset() clears window and totals and keeps
   assert.deepEqual((await f.get()).values.map((v) => v.value), [0, 0, 0, 0]);
   s.observe(3);
   assert.deepEqual((await f.get()).values.map((v) => v.value), [3, 3, 3, 1]);
+});
+
+test('mergedQuantiles over several windows (cluster workers) equals one summary that saw every value; summing does not', async () => {
+  for (const [name, draw] of Object.entries(DISTRIBUTIONS)) {
+    const r = rng(7);
+    const config = { help: 'h', labelNames: ['service'], percentiles: PERCENTILES, maxAgeSeconds: 600, ageBuckets: 5, registers: [] };
+    const parts = [0, 1, 2].map((i) => new WindowSummary({ ...config, name: `part_${i}` }));
+    const whole = new WindowSummary({ ...config, name: 'whole' });
+    // Uneven shares, and worker 2 sees only large values: the merged ranks must weigh each window by its size.
+    for (let k = 0; k < 3_000; k++) {
+      const v = draw(r);
+      const i = k % 10 < 6 ? 0 : k % 10 < 9 ? 1 : 2;
+      (parts[i] as WindowSummary).series({ service: 'predictions' }).observe(i === 2 ? v * 3 : v);
+      whole.series({ service: 'predictions' }).observe(i === 2 ? v * 3 : v);
+    }
+    const windows = parts.flatMap((p) => p.windowStates());
+    assert.equal(windows.length, 3, name);
+    const merged = mergedQuantiles(JSON.parse(JSON.stringify(windows)) as SummaryWindowState[], PERCENTILES);
+    const expected = await quantilesOf(whole);
+    PERCENTILES.forEach((q, i) => assert.equal(merged[i], expected.get(q), `${name} q=${q}`));
+    const summed = (await Promise.all(parts.map(quantilesOf))).reduce((acc, m) => acc + (m.get(0.5) ?? 0), 0);
+    assert.notEqual(summed, expected.get(0.5), `${name}: summing medians is not the median`);
+  }
+  assert.deepEqual(mergedQuantiles([], PERCENTILES), PERCENTILES.map(() => 0));
 });
