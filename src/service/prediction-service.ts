@@ -31,9 +31,10 @@ export class PredictionService {
     return this.#plan;
   }
 
-  async predict(msg: Payload, ctx: CallContext): Promise<Payload> {
-    const out = await predict(this.#plan.root, msg, ctx);
-    return this.#options.routingInjection ? injectRouting(out, ctx.routing) : out;
+  predict(msg: Payload, ctx: CallContext): Promise<Payload> {
+    // No async frame: this runs for every prediction, and only routing injection has work after the walk.
+    const out = predict(this.#plan.root, msg, ctx);
+    return this.#options.routingInjection ? out.then((o) => injectRouting(o, ctx.routing)) : out;
   }
 
   /** Checks the whole routing first, so a bad index is a 400 before any child hears of it. */

@@ -42,10 +42,15 @@ export function createRestServer(deps: HttpServerDeps): Server {
     connectionsCheckingInterval: 1000,
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res, routes, deps).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       deps.logger.error('unexpected failure in the REST handler', { error: String(err) });
       sendError(res, [], toEngineError(err));
-    });
+    };
+    try {
+      handle(req, res, routes, deps).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   };
   if (config.tls !== undefined) {
     return createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
@@ -53,7 +58,10 @@ export function createRestServer(deps: HttpServerDeps): Server {
   return createHttpServer(options, handler);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> {
+/** Promise chains rather than async functions on this path: each async frame and await is allocation and scheduling on every request. */
+const DONE = Promise.resolve();
+
+function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> {
   const started = performance.now();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -63,43 +71,50 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTa
   const headers = responseHeaders(req, puid, match, deps.config);
   if (deps.service.draining) res.shouldKeepAlive = false;
 
-  if (match === undefined) return sendError(res, headers, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
+  if (match === undefined) {
+    sendError(res, headers, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
+    return DONE;
+  }
   const { route } = match;
-  if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) return empty(res, headers, 200);
+  if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) {
+    empty(res, headers, 200);
+    return DONE;
+  }
   const service = route.service;
   if (!route.methods.includes(method)) {
     headers.push('Allow', route.allow);
     sendError(res, headers, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`));
     if (service !== undefined) deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000);
-    return;
+    return DONE;
   }
   switch (route.kind) {
     case 'live':
-      return empty(res, headers, 200);
+      empty(res, headers, 200);
+      return DONE;
     case 'ready':
     case 'readiness':
-      return empty(res, headers, (await deps.service.ready()) ? 200 : 503);
-    case 'metrics': {
-      const text = await deps.metrics.render();
-      headers.push('Content-Type', deps.metrics.contentType);
-      res.writeHead(200, headers);
-      res.end(text);
-      return;
-    }
+      return deps.service.ready().then((ready) => empty(res, headers, ready ? 200 : 503));
+    case 'metrics':
+      return deps.metrics.render().then((text) => {
+        headers.push('Content-Type', deps.metrics.contentType);
+        res.writeHead(200, headers);
+        res.end(text);
+      });
     default: {
       const waits = new WaitClock();
-      await serveGraph(req, res, headers, match, puid, waits, deps);
-      // Recorded once the answer is written (not when nothing could be: the client had gone).
-      if (service !== undefined && res.headersSent) {
-        const elapsedMs = performance.now() - started;
-        deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
-        deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
-      }
+      return serveGraph(req, res, headers, match, puid, waits, deps).then(() => {
+        // Recorded once the answer is written (not when nothing could be: the client had gone).
+        if (service !== undefined && res.headersSent) {
+          const elapsedMs = performance.now() - started;
+          deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
+          deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
+        }
+      });
     }
   }
 }
 
-async function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, waits: WaitClock, deps: HttpServerDeps): Promise<void> {
+function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, waits: WaitClock, deps: HttpServerDeps): Promise<void> {
   const abort = new Cancel();
   // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
   res.on('close', () => {
@@ -108,33 +123,40 @@ async function serveGraph(req: IncomingMessage, res: ServerResponse, headers: st
   const forwarded = forwardHeaders(req.headers, puid);
   const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', forwarded, puid);
   const ctx: CallContext = { puid, headers: span?.headers ?? forwarded, signal: abort, routing: new Map(), waits, trace: span?.trace };
+  let answer: Promise<Payload>;
   try {
-    let answer: Payload;
-    switch (match.route.kind) {
-      case 'predictions':
-        answer = await deps.service.predict(await requestPayload(req, deps), ctx);
-        break;
-      case 'feedback':
-        answer = await deps.service.feedback(await requestPayload(req, deps), ctx);
-        break;
-      case 'status':
-        answer = await deps.service.status(match.model, ctx);
-        break;
-      case 'metadata':
-        answer = await deps.service.metadata(match.model, ctx);
-        break;
-      default:
-        answer = await deps.service.graphMetadata(ctx);
-    }
-    sendPayload(res, headers, answer);
-    span?.end(res.statusCode);
+    answer = answerOf(req, match, ctx, deps);
   } catch (err) {
-    const error = toEngineError(err);
-    logFailure(deps.logger, error, puid, match);
-    if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
-    if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
-    sendError(res, headers, error);
-    span?.end(res.statusCode, error);
+    answer = Promise.reject(err);
+  }
+  return answer
+    .then((payload) => {
+      sendPayload(res, headers, payload);
+      span?.end(res.statusCode);
+    })
+    .catch((err: unknown) => {
+      const error = toEngineError(err);
+      logFailure(deps.logger, error, puid, match);
+      if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
+      if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
+      sendError(res, headers, error);
+      span?.end(res.statusCode, error);
+    });
+}
+
+/** The answer of a graph route (predictions, feedback, status, metadata, graph metadata). */
+function answerOf(req: IncomingMessage, match: RouteMatch, ctx: CallContext, deps: HttpServerDeps): Promise<Payload> {
+  switch (match.route.kind) {
+    case 'predictions':
+      return requestPayload(req, deps).then((msg) => deps.service.predict(msg, ctx));
+    case 'feedback':
+      return requestPayload(req, deps).then((msg) => deps.service.feedback(msg, ctx));
+    case 'status':
+      return deps.service.status(match.model, ctx);
+    case 'metadata':
+      return deps.service.metadata(match.model, ctx);
+    default:
+      return deps.service.graphMetadata(ctx);
   }
 }
 
@@ -150,9 +172,8 @@ function lingerAfterRefusal(req: IncomingMessage, res: ServerResponse, draining:
   req.once('end', () => req.socket.end());
 }
 
-async function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promise<Payload> {
-  const body = await readBody(req, deps.config.maxBodyBytes);
-  return new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']));
+function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promise<Payload> {
+  return readBody(req, deps.config.maxBodyBytes).then((body) => new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding'])));
 }
 
 /**
