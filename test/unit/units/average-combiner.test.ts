@@ -5,7 +5,9 @@ import { EngineError, type ErrorCode } from '../../../src/errors';
 import type { NodeSpec } from '../../../src/graph/spec';
 import type { CallContext, Unit } from '../../../src/graph/unit';
 import { Payload } from '../../../src/message/payload';
-import { averageCombiner } from '../../../src/units/builtin/average-combiner';
+import { averageCombiner, averageParsed } from '../../../src/units/builtin/average-combiner';
+import { gzipSync } from 'node:zlib';
+import { readNumericMessage } from '../../../src/message/numeric-json';
 
 function node(children = 2): NodeSpec {
   const base = { type: 'UNKNOWN_TYPE', methods: [], endpoint: undefined, parameters: [], logger: undefined } as const;
@@ -165,4 +167,128 @@ test('a large tensor is averaged exactly and quickly', async () => {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   assert.deepEqual(out.data.tensor.values, a.map((v) => v + 1));
   assert.ok(ms < 2000, `took ${ms} ms`);
+});
+
+// ---- The byte-level path against the JSON.parse path (averageParsed), which stays as the fallback.
+
+/** A seeded generator (LCG), so a failure can be replayed. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+/** Integers, short decimals, float32 values, negatives, tiny and huge magnitudes, zeros. */
+function randomNumber(next: () => number): number {
+  const sign = next() < 0.3 ? -1 : 1;
+  switch (Math.floor(next() * 6)) {
+    case 0:
+      return sign * Math.floor(next() * 1000);
+    case 1:
+      return (sign * Math.floor(next() * 100000)) / 1000;
+    case 2:
+      return sign * Math.fround(next());
+    case 3:
+      return sign * next() * 10 ** Math.floor(next() * 40 - 20);
+    case 4:
+      return sign * next();
+    default:
+      return 0;
+  }
+}
+
+/** A SeldonMessage of this shape: tensor or ndarray, maybe names, meta (tags, routing, metrics), status. */
+function randomMessage(next: () => number, dims: readonly number[]): Record<string, unknown> {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: count }, () => randomNumber(next));
+  const data: Record<string, unknown> = {};
+  if (next() < 0.4) data['names'] = Array.from({ length: dims[dims.length - 1] ?? 1 }, (_, i) => (next() < 0.2 ? `é"${i}` : `f${i}`));
+  if (next() < 0.5) {
+    data['tensor'] = next() < 0.5 ? { shape: [...dims], values } : { values, shape: [...dims] };
+  } else {
+    let pos = 0;
+    const nest = (d: number): unknown[] => Array.from({ length: dims[d] ?? 0 }, () => (d === dims.length - 1 ? values[pos++] : nest(d + 1)));
+    data['ndarray'] = nest(0);
+  }
+  const message: Record<string, unknown> = next() < 0.2 ? { meta: { puid: 'm' } } : {};
+  message['data'] = data;
+  if (next() < 0.5) message['meta'] = { puid: `p${Math.floor(next() * 1000)}`, tags: { a: next() < 0.5 ? 1.25e-7 : 'x' }, routing: { r: 1 }, metrics: [{ key: 'k', type: 'GAUGE', value: 2.5 }] };
+  if (next() < 0.3) message['status'] = { code: 200, info: '', status: 'SUCCESS' };
+  return message;
+}
+
+/** The unit's answer (or error) and averageParsed's, for the same input bodies. */
+async function bothPaths(bodies: readonly string[]): Promise<{ fast: string; parsed: string }> {
+  assert.ok(unit.aggregate);
+  const outcome = async (f: () => Promise<Payload>): Promise<string> => {
+    try {
+      return (await f()).body.toString('utf8');
+    } catch (err) {
+      return `${(err as EngineError).code}: ${(err as Error).message}`;
+    }
+  };
+  const aggregate = unit.aggregate;
+  const fast = await outcome(() => aggregate(bodies.map(payload), ctx));
+  const parsed = await outcome(async () => averageParsed(bodies.map(payload), 'AVERAGE_COMBINER node "avg"'));
+  return { fast, parsed };
+}
+
+test('byte-level path: the same bytes as averageParsed over 600 random combinations', async () => {
+  const next = lcg(42);
+  for (let i = 0; i < 600; i++) {
+    const dims = Array.from({ length: 1 + Math.floor(next() * 3) }, () => 1 + Math.floor(next() * 4));
+    const inputs = 1 + Math.floor(next() * 3);
+    const bodies = Array.from({ length: inputs }, () => JSON.stringify(randomMessage(next, dims)));
+    // Each must take the byte-level path, or this compares averageParsed with itself.
+    for (const body of bodies) assert.ok(readNumericMessage(Buffer.from(body)) !== undefined, body);
+    const { fast, parsed } = await bothPaths(bodies);
+    assert.ok(!fast.startsWith('INVALID') && !fast.startsWith('CHILD'), fast);
+    assert.equal(fast, parsed, bodies.join('\n'));
+  }
+});
+
+test('byte-level path: the same errors as averageParsed (shapes, overflow, bad inputs)', async () => {
+  const next = lcg(7);
+  const cases: string[][] = [
+    ['{"data":{"ndarray":[[1,2]]}}', '{"data":{"tensor":{"shape":[2,1],"values":[1,2]}}}'],
+    ['{"data":{"ndarray":[[1,2]]}}', '{"data":{"ndarray":[[1,2]]}}', '{"data":{"ndarray":[1,2]}}', 'oops'],
+    ['{"data":{"ndarray":[1,1e308]}}', '{"data":{"ndarray":[1,1e308]}}'],
+    ['{"data":{"ndarray":[1e400]}}'],
+    ['{"data":{"ndarray":[1,2]}}', '{"data":{"ndarray":[1,2]},"meta":{"a":1,}}'],
+    ['{"data":{"ndarray":[1,2]},"data":{"ndarray":[3,4]}}', '{"data":{"ndarray":[1,2]}}'],
+    ['{"data":{"tensor":{"shape":[2],"values":[1,2]},"ndarray":[1,2]}}'],
+    ['{"data":{"ndarray":[[],[]]}}', '{"data":{"ndarray":[[],[]]}}'],
+    ['{"data":{"ndarray":[]}}', '{"data":{"tensor":{"shape":[0]}}}'],
+    ['{"data":{"tensor":{"shape":null,"values":null}}}'],
+    [' {"data":{"ndarray":[1]}} ', '{"meta":{"__proto__":{"x":1}},"data":{"ndarray":[3]}}'],
+  ];
+  for (let i = 0; i < 100; i++) {
+    const dims = [1 + Math.floor(next() * 3), 1 + Math.floor(next() * 3)];
+    const other = next() < 0.5 ? dims : [dims[1] as number, dims[0] as number];
+    cases.push([JSON.stringify(randomMessage(next, dims)), JSON.stringify(randomMessage(next, other))]);
+  }
+  for (const bodies of cases) {
+    const { fast, parsed } = await bothPaths(bodies);
+    assert.equal(fast, parsed, bodies.join('\n'));
+  }
+});
+
+test('byte-level path: a P2-sized float32 tensor comes out exactly as averageParsed writes it', async () => {
+  const values = Array.from({ length: 52_000 }, (_, i) => Math.fround(Math.sin(i)));
+  const other = values.map((v, i) => (i % 3 === 0 ? -v : v * 0.5));
+  const body = (v: number[]): string => JSON.stringify({ data: { tensor: { shape: [1, v.length], values: v } } });
+  const { fast, parsed } = await bothPaths([body(values), body(other)]);
+  assert.equal(fast, parsed);
+  const same = await bothPaths([body(values), body(values)]);
+  assert.equal(same.fast, body(values));
+});
+
+test('protobuf, compressed and form-encoded inputs take the JSON.parse path', async () => {
+  assert.ok(unit.aggregate);
+  const form = new Payload(Buffer.from(`json=${encodeURIComponent('{"data":{"ndarray":[1,2]}}')}`), 'application/x-www-form-urlencoded');
+  const gzip = new Payload(gzipSync('{"data":{"ndarray":[3,4]}}'), 'application/json', 'gzip');
+  const out = await unit.aggregate([form, gzip], ctx);
+  assert.equal(out.body.toString(), '{"data":{"ndarray":[2,3]}}');
 });
