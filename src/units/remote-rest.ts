@@ -36,6 +36,7 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   if (endpoint === undefined) throw new Error(`node "${node.name}" has no endpoint`); // parse.ts guarantees one
   const origin = `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.httpPort}`;
   const pool = options.http.pool(origin);
+  const urls = new Map(Object.values(REST_PATHS).map((p) => [p, origin + p]));
   // A protobuf payload (from a gRPC caller or child) is transcoded to JSON here, once per payload.
   // One promise per call (no async wrappers): this is the hot path of every REST child call.
   const send = (path: string, method: 'GET' | 'POST', msg: Payload | undefined, ctx: CallContext): Promise<Payload> => {
@@ -43,7 +44,7 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
     return options.http.request(pool, {
       method,
       path,
-      url: origin + path,
+      url: urls.get(path) ?? origin + path,
       body: msg?.chunks,
       contentType: msg?.contentType ?? '',
       contentEncoding: msg?.contentEncoding ?? '',
