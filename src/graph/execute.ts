@@ -60,23 +60,28 @@ function afterInput(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Pay
   return transformOutput === undefined ? out : out.then((o) => transformOutput(o, ctx));
 }
 
-async function predictChildren(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
-  const route = node.route === undefined ? ROUTE_ALL : await node.route(msg, ctx);
-  ctx.routing.set(node.name, route);
-  if (route === ROUTE_NONE) return msg;
+/** Routes (a router's answer, else every child), runs the chosen children, aggregates. */
+function predictChildren(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
+  if (node.route === undefined) return afterRoute(node, msg, ctx, ROUTE_ALL);
+  return node.route(msg, ctx).then((route) => afterRoute(node, msg, ctx, route));
+}
 
-  let outputs: Payload[];
+function afterRoute(node: PlanNode, msg: Payload, ctx: CallContext, route: number): Promise<Payload> {
+  ctx.routing.set(node.name, route);
+  if (route === ROUTE_NONE) return Promise.resolve(msg);
+
+  let outputs: Promise<Payload[]>;
   if (route === ROUTE_ALL) {
-    outputs = await fanOut(node.children, ctx, (child, childCtx) => predict(child, msg, childCtx));
+    outputs = fanOut(node.children, ctx, (child, childCtx) => predict(child, msg, childCtx));
   } else {
     const child = Number.isInteger(route) && route >= 0 ? node.children[route] : undefined;
     if (child === undefined) {
       const last = node.children.length - 1;
-      throw engineError('INVALID_ROUTING', `router "${node.name}" answered route ${route}, but it has ${node.children.length} ${node.children.length === 1 ? 'child' : 'children'} (valid routes: -2, -1, 0..${last})`);
+      return Promise.reject(engineError('INVALID_ROUTING', `router "${node.name}" answered route ${route}, but it has ${node.children.length} ${node.children.length === 1 ? 'child' : 'children'} (valid routes: -2, -1, 0..${last})`));
     }
-    outputs = [await predict(child, msg, ctx)];
+    outputs = predict(child, msg, ctx).then((out) => [out]);
   }
-  if (node.aggregate !== undefined) return node.aggregate(outputs, ctx);
+  const { aggregate } = node;
   // A node with several children and no combiner keeps the first output, as Seldon does.
-  return outputs[0] ?? msg;
+  return outputs.then((outs) => (aggregate !== undefined ? aggregate(outs, ctx) : (outs[0] ?? msg)));
 }
