@@ -66,41 +66,14 @@ export function readJsonNumber(bytes: Uint8Array, cursor: Cursor): number {
   }
   // m only grows, so m < 2^53 means every step was exact; then one division by an exact power of ten
   // is correctly rounded (Clinger).
-  if (c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE) || fractionDigits > 22) return readGeneral(bytes, cursor);
-  if (m >= TWO53) {
-    // 16 or 17 significant digits above 2^53, as float32 values printed as doubles often have.
-    const long = readLongMantissa(bytes, negative ? cursor.pos + 1 : cursor.pos, i, fractionDigits);
-    if (Number.isNaN(long)) return readGeneral(bytes, cursor);
-    cursor.pos = i;
-    return negative ? -long : long;
+  if (m >= TWO53 || fractionDigits > 22 || c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE)) {
+    return readGeneral(bytes, cursor);
   }
   if (fractionDigits === 0 && (bytes[i - 1] as number) === DOT) return Number.NaN; // "1." is no number
+  if (fractionDigits === 0 && c === DOT) return Number.NaN;
   cursor.pos = i;
   const v = fractionDigits === 0 ? m : m / (POW10[fractionDigits] as number);
   return negative ? -v : v;
-}
-
-/**
- * The value of the digits in bytes[from, to) (a point allowed among them) divided by
- * 10^fractionDigits, when they hold 16 or 17 significant digits and fractionDigits <= 19; else NaN.
- */
-function readLongMantissa(bytes: Uint8Array, from: number, to: number, fractionDigits: number): number {
-  if (fractionDigits > 19) return Number.NaN;
-  let head = 0;
-  let tail = 0;
-  let tailDigits = 0;
-  let digits = 0;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i] as number;
-    if (c === DOT || (digits === 0 && c === ZERO)) continue;
-    if (digits < 15) head = head * 10 + (c - ZERO);
-    else if (digits < 17) {
-      tail = tail * 10 + (c - ZERO);
-      tailDigits++;
-    } else return Number.NaN;
-    digits++;
-  }
-  return nearestQuotient(head, tail, tailDigits, fractionDigits);
 }
 
 /** readJsonNumber for any number. */
@@ -207,7 +180,7 @@ function decimalToDouble(head: number, tail: number, tailDigits: number, scale: 
 /**
  * The double nearest m / 10^k for a 16- or 17-digit m = head * 10^tailDigits + tail above 2^53
  * (so m itself is not a double), k <= 19. An estimate within two ulps is corrected by comparing m
- * exactly against the scaled midpoints between neighbouring doubles (see `offset`).
+ * exactly against the scaled midpoints between neighbouring doubles (see `compareWithMidpoint`).
  */
 function nearestQuotient(head: number, tail: number, tailDigits: number, k: number): number {
   const p = POW10[k] as number;
@@ -216,14 +189,12 @@ function nearestQuotient(head: number, tail: number, tailDigits: number, k: numb
   const a2 = (PRODUCT_ERROR[0] as number) + tail;
   let y = (a1 + a2) / p;
   for (let step = 0; step < 4; step++) {
-    // m - y * p exactly, as far as its sign against the scaled half-gaps goes (see offset).
-    const d = offset(a1, a2, y, p);
-    const above = d - (ulpAbove(y) / 2) * p;
+    const above = compareWithMidpoint(a1, a2, y, ulpAbove(y) / 2, p);
     if (above > 0 || (above === 0 && isOdd(y))) {
       y += ulpAbove(y);
       continue;
     }
-    const below = d + (gapBelow(y) / 2) * p;
+    const below = compareWithMidpoint(a1, a2, y, -gapBelow(y) / 2, p);
     if (below < 0 || (below === 0 && isOdd(y))) {
       y -= gapBelow(y);
       continue;
@@ -234,15 +205,16 @@ function nearestQuotient(head: number, tail: number, tailDigits: number, k: numb
 }
 
 /**
- * (a1 + a2) - y * p, exact, and exact again after subtracting h * p for h half a gap next to y (a
- * power of two: h * p is exact for p a power of ten <= 10^19). y * p = b1 + b2 exactly (twoProduct);
- * a1 and b1 are within a factor of two of each other, so a1 - b1 is exact (Sterbenz); every other term
- * is a multiple of 2^(exponent(y) + k - 1) below 2^7, which for k <= 19 keeps each partial sum exact.
- * So the sign of `offset - h * p` is the sign of m - (y + h) * 10^k.
+ * The sign of (a1 + a2) - (y + h) * p, computed exactly. y * p = b1 + b2 exactly (twoProduct), and
+ * h * p is exact (h is a power of two, p a power of ten <= 10^19). a1 and b1 are within a factor of
+ * two of each other, so a1 - b1 is exact (Sterbenz); every remaining term is a multiple of
+ * 2^(exponent(y) + k - 1) below 2^7, which for k <= 19 keeps each partial sum exact.
  */
-function offset(a1: number, a2: number, y: number, p: number): number {
+function compareWithMidpoint(a1: number, a2: number, y: number, h: number, p: number): number {
   const b1 = twoProduct(y, p);
-  return a1 - b1 + a2 - (PRODUCT_ERROR[0] as number);
+  const b2 = (PRODUCT_ERROR[0] as number);
+  const d = a1 - b1 + a2 - b2 - h * p;
+  return d > 0 ? 1 : d < 0 ? -1 : 0;
 }
 
 /** `Number(text)` of an ASCII slice (a number's text is ASCII). */
@@ -481,24 +453,13 @@ function decimalExponent(x: number): number {
   return n;
 }
 
-/** x >= 10^e exactly, for -7 <= e <= 22. */
+/** x >= 10^e exactly, for -22 <= e <= 22. */
 function atLeastPow10(x: number, e: number): boolean {
-  return x >= (AT_LEAST_POW10[e + 7] as number);
+  if (e >= 0) return x >= (POW10[e] as number);
+  // 10^e is no double: compare x * 10^-e (= hi + lo exactly) with 1.
+  const hi = twoProduct(x, POW10[-e] as number);
+  return hi > 1 || (hi === 1 && (PRODUCT_ERROR[0] as number) >= 0);
 }
-
-/**
- * For e = -7..22 (index e + 7), the least double >= 10^e: then x >= 10^e exactly when x >= it. From
- * 10^0 on these are the powers themselves; below, the double nearest 10^e, or the next one up when
- * the nearest is below 10^e (decided exactly with twoProduct: 10^e * 10^-e vs 1).
- */
-const AT_LEAST_POW10 = Float64Array.from({ length: 30 }, (_, i) => {
-  const e = i - 7;
-  if (e >= 0) return POW10[e] as number;
-  const nearest = Number(`1e${e}`);
-  const hi = twoProduct(nearest, POW10[-e] as number);
-  const below = hi < 1 || (hi === 1 && (PRODUCT_ERROR[0] as number) < 0);
-  return below ? nearest + ulpAbove(nearest) : nearest;
-});
 
 /** Puts the decimal digits of the integer r (0 < r <= 2^53) in DIGITS; the number is r * 10^-k. */
 function setDigits(r: number, k: number): void {
