@@ -58,8 +58,8 @@ export function numericDataJson(
   const data: Record<string, unknown> = {};
   if (names !== undefined) data['names'] = [...names];
   if (kind === 'tensor') {
-    // Array.from: a Float64Array would serialise as an object ({"0":..}).
-    data['tensor'] = { shape: [...shape], values: Array.from(values) };
+    // A Float64Array would serialise as an object ({"0":..}); a plain array is used as it is.
+    data['tensor'] = { shape: [...shape], values: Array.isArray(values) ? values : Array.from(values) };
   } else {
     // A scalar cannot be an ndarray (a ListValue); write it as a one-element list.
     data['ndarray'] = shape.length === 0 ? Array.from(values) : nest(shape, values);
