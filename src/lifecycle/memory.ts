@@ -20,11 +20,13 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /**
  * Ceiling of the young generation (both semi-spaces), MiB. V8's default grows it to 32 MiB (64 on
- * Node 24) under load, all of it resident. At 16 MiB a P1 request's objects are still long dead at
- * the next scavenge; twice as many scavenges as the default, paid for by --no-parallel-scavenge.
- * 8 MiB saved 4 MB more but cost ~5 % CPU in scavenges.
+ * Node 24) under load, all of it resident. At 12 MiB a P1 request's objects are still long dead at
+ * the next scavenge; more scavenges than the default, paid for by --no-parallel-scavenge. Measured
+ * with the bench, paired runs: 12 against 16 MiB lowered VmHWM by 3-5 MB (rest-g1-p1 91 -> 86-88,
+ * grpc-g1-p1 100.5 -> 95) at the same CPU per request (50-51 against 51-52 µs). 8 MiB, measured
+ * earlier against 16, saved ~4 MB but cost ~5 % CPU in scavenges.
  */
-const NEW_SPACE_LIMIT_MB = 16;
+const NEW_SPACE_LIMIT_MB = 12;
 const MB = 1024 * 1024;
 
 let applied = false;
@@ -36,7 +38,7 @@ let applied = false;
  *   VmHWM +30 MB at the first child calls. Liftoff's code parses the bench's answer in 1.4 µs
  *   instead of 0.67 µs.
  * - young generation: no growth during start-up (start-up garbage would grow it to 16 MiB and keep
- *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-16 MB under load).
+ *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-20 MB under load).
  * - `--heap-growing-percent=50`: the next full GC is due when the old generation reaches 1.5x what
  *   survived the last one, instead of up to 4x. Little effect on rest-g1-p1 (its requests promote
  *   little), but gRPC requests do: grpc-g1-p1 VmHWM 138 MB without it, 95 MB with it.
