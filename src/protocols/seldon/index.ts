@@ -4,8 +4,9 @@ import { engineError } from '../../errors';
 import type { ProtoCodec, SeldonMessageType } from '../../message/payload';
 import type * as ProtoCodecModule from './proto-codec';
 import type { SeldonCodec } from './proto-codec';
+import type * as WireCheckModule from './wire-check';
 
-/** The codec plus a cheap well-formedness check of protobuf bytes (decode only, no JSON conversion). */
+/** The codec plus a cheap well-formedness check of protobuf bytes (the wire format only, see wire-check.ts). */
 export interface SeldonCodecWithCheck extends SeldonCodec, ProtoCodec {
   /** Throws when `bytes` is not a well-formed message of `type`. */
   check(type: SeldonMessageType, bytes: Uint8Array): void;
@@ -17,25 +18,18 @@ export interface SeldonCodecWithCheck extends SeldonCodec, ProtoCodec {
  * forward (requests from gRPC callers, answers from gRPC children).
  */
 export function loadSeldonProtocol(protoDir: string): SeldonCodecWithCheck {
-  // A plain require, so protobufjs loads with the first codec (see seldonProtocolOnDemand).
+  // Plain requires, so protobufjs loads with the first codec (see seldonProtocolOnDemand).
   const { loadSeldonCodec } = require('./proto-codec') as typeof ProtoCodecModule;
+  const { wireChecker } = require('./wire-check') as typeof WireCheckModule;
   const codec = loadSeldonCodec(protoDir);
-  const types = new Map<string, { decode(bytes: Uint8Array): unknown }>();
-  const typeOf = (name: SeldonMessageType): { decode(bytes: Uint8Array): unknown } => {
-    let type = types.get(name);
-    if (type === undefined) {
-      type = codec.root.lookupType(`seldon.protos.${name}`);
-      types.set(name, type);
-    }
-    return type;
-  };
+  const checkWire = wireChecker(codec.root);
   return {
     root: codec.root,
     toProto: (type, json) => codec.toProto(type, json),
     toJson: (type, bytes) => codec.toJson(type, bytes),
     check: (type, bytes) => {
       try {
-        typeOf(type).decode(bytes);
+        checkWire(`seldon.protos.${type}`, bytes);
       } catch (err) {
         throw engineError('BAD_REQUEST_JSON', `malformed ${type}: ${(err as Error).message}`);
       }
