@@ -58,9 +58,14 @@ export function createRestServer(deps: HttpServerDeps): Server {
   return createHttpServer(options, handler);
 }
 
-/** Promise chains rather than async functions on this path: each async frame and await is allocation and scheduling on every request. */
+/** What handle() returns when it answered synchronously. */
 const DONE = Promise.resolve();
 
+/**
+ * One request: route, Seldon's headers, then the answer. Promise chains rather than async functions
+ * on this path (here, serveGraph, answerOf): each async frame and await is allocation and
+ * scheduling on every request.
+ */
 function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> {
   const started = performance.now();
   const url = req.url ?? '/';
