@@ -9,7 +9,7 @@ const METRICS_ANSWER = 'infergraph:metrics-answer';
 /** Primary -> worker: send me your metrics. */
 const STATE_REQUEST = 'infergraph:state-request';
 const STATE_ANSWER = 'infergraph:state-answer';
-/** A worker that does not answer within this is left out of the scrape's text with an error. */
+/** A worker that does not answer within this fails the scrape (an error answer), as prom-client's own aggregation did. */
 const STATE_TIMEOUT_MS = 5_000;
 
 interface MetricsRequest { readonly type: typeof METRICS_REQUEST; readonly id: number }
@@ -34,6 +34,7 @@ export function runPrimary(workers: number, logger: Logger, exit: (code: number)
   cluster.on('message', (worker, message: unknown) => {
     if (!isObject(message) || typeof message.id !== 'number') return;
     if (message.type === STATE_ANSWER) {
+      // Sent by our own workers (workerState below), over the cluster's IPC channel.
       states.answered(message as unknown as StateAnswer);
       return;
     }
