@@ -191,16 +191,14 @@ export class SummarySeries {
    * window as prom-client (an empty t-digest gives undefined, reported as 0). `scratch`: BUCKETS long.
    */
   quantiles(percentiles: readonly number[], order: readonly number[], scratch: Float64Array): number[] {
-    const n = this.#mergeSlices(scratch);
-    return n === 0 ? new Array<number>(percentiles.length).fill(0) : quantilesOf(scratch, n, this.#windowMin(), this.#windowMax(), percentiles, order);
+    const w = this.#mergeSlices(scratch);
+    return w.n === 0 ? new Array<number>(percentiles.length).fill(0) : quantilesOf(scratch, w.n, w.min, w.max, percentiles, order);
   }
 
   /** The window as plain data (see SummaryWindowState); undefined when it is empty. `scratch`: BUCKETS long. */
   windowState(scratch: Float64Array): SummaryWindowState | undefined {
-    const n = this.#mergeSlices(scratch);
+    const { n, min, max } = this.#mergeSlices(scratch);
     if (n === 0) return undefined;
-    const min = this.#windowMin();
-    const max = this.#windowMax();
     const buckets: number[] = [];
     for (let i = bucketOf(min); i <= bucketOf(max); i++) {
       const c = scratch[i] as number;
@@ -211,34 +209,28 @@ export class SummarySeries {
 
   /**
    * Rotates, then sums the slices' counts into `scratch` between the buckets of the window's min and
-   * max (only those can hold anything) and returns the window's sample count.
+   * max (only those can hold anything). Returns the window's sample count, min and max.
    */
-  #mergeSlices(scratch: Float64Array): number {
+  #mergeSlices(scratch: Float64Array): { n: number; min: number; max: number } {
     this.#rotate(this.#now());
     let n = 0;
-    for (let s = 0; s < this.#slices; s++) n += this.#sliceCount[s] as number;
-    if (n === 0) return 0;
-    const lo = bucketOf(this.#windowMin());
-    const hi = bucketOf(this.#windowMax());
+    let min = Infinity;
+    let max = -Infinity;
+    for (let s = 0; s < this.#slices; s++) {
+      n += this.#sliceCount[s] as number;
+      min = Math.min(min, this.#sliceMin[s] as number);
+      max = Math.max(max, this.#sliceMax[s] as number);
+    }
+    if (n === 0) return { n, min, max };
+    const lo = bucketOf(min);
+    const hi = bucketOf(max);
     scratch.fill(0, lo, hi + 1);
     for (let s = 0; s < this.#slices; s++) {
       if (this.#sliceCount[s] === 0) continue;
       const base = s * BUCKETS;
       for (let i = lo; i <= hi; i++) scratch[i] = (scratch[i] as number) + (this.#counts[base + i] as number);
     }
-    return n;
-  }
-
-  #windowMin(): number {
-    let min = Infinity;
-    for (let s = 0; s < this.#slices; s++) min = Math.min(min, this.#sliceMin[s] as number);
-    return min;
-  }
-
-  #windowMax(): number {
-    let max = -Infinity;
-    for (let s = 0; s < this.#slices; s++) max = Math.max(max, this.#sliceMax[s] as number);
-    return max;
+    return { n, min, max };
   }
 
   reset(): void {
