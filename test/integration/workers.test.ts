@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { restEndpoint, startChild } from '../helpers/child-server';
-import { startEngine } from '../helpers/engine';
+import { startEngine, type RunningEngine } from '../helpers/engine';
 
 /** One request on a fresh connection, so node:cluster can hand it to either worker. */
 function predict(port: number): Promise<{ status: number }> {
@@ -16,15 +16,19 @@ function predict(port: number): Promise<{ status: number }> {
   });
 }
 
+/** Waits until both workers have logged that they listen. */
+async function bothListening(engine: RunningEngine): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (engine.output.filter((l) => l.includes('"msg":"REST server listening"')).length < 2) {
+    assert.ok(Date.now() < deadline, `second worker did not start:\n${engine.output.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('--workers 2: two engine processes share the ports; metrics sum over both; SIGTERM stops all with 0', async () => {
   const engine = await startEngine({ args: ['--demo', '--workers=2'] });
   try {
-    // Wait until both workers have logged that they listen.
-    const deadline = Date.now() + 10_000;
-    while (engine.output.filter((l) => l.includes('"msg":"REST server listening"')).length < 2) {
-      assert.ok(Date.now() < deadline, `second worker did not start:\n${engine.output.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await bothListening(engine);
     for (let i = 0; i < 40; i++) assert.equal((await predict(engine.port)).status, 200);
     // Whichever worker answers the scrape, the count is the cluster's total.
     for (let i = 0; i < 4; i++) {
@@ -46,11 +50,7 @@ test('--workers 2: summary quantiles are computed over both workers\' windows, n
   const graph = { name: 'slow', type: 'MODEL', endpoint: restEndpoint(child.port), children: [] };
   const engine = await startEngine({ spec: { name: 'p', graph }, args: ['--workers=2'] });
   try {
-    const deadline = Date.now() + 10_000;
-    while (engine.output.filter((l) => l.includes('"msg":"REST server listening"')).length < 2) {
-      assert.ok(Date.now() < deadline, `second worker did not start:\n${engine.output.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await bothListening(engine);
     // Fresh connections: node:cluster hands them to the workers in turn, so both have a window.
     for (let i = 0; i < 16; i++) assert.equal((await predict(engine.port)).status, 200);
     const text = (await engine.get('/metrics')).text;
