@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
+import { Deadlines, type Deadline, type DeadlineOwner } from './deadlines';
 
 /** One finished child answer, whatever its status. */
 export interface HttpReply {
@@ -43,6 +44,8 @@ export interface HttpUpstreamOptions {
  */
 export class HttpUpstream {
   readonly #pools = new Map<string, Pool>();
+  /** Per-call deadlines, cheaper than a timer per call (see deadlines.ts). */
+  readonly #deadlines = new Deadlines();
   readonly #options: HttpUpstreamOptions;
 
   constructor(options: HttpUpstreamOptions) {
@@ -67,12 +70,14 @@ export class HttpUpstream {
 
   /** Sends one request and resolves with the child's answer (any status); rejects with an EngineError. */
   request(pool: Pool, call: HttpCall): Promise<HttpReply> {
+    const deadlines = this.#deadlines;
     return new Promise<HttpReply>((resolve, reject) => {
-      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, resolve, reject));
+      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, deadlines, resolve, reject));
     });
   }
 
   async close(): Promise<void> {
+    this.#deadlines.close();
     await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => p.destroy())));
     this.#pools.clear();
   }
@@ -108,7 +113,7 @@ function dispatchOptions(call: HttpCall): Dispatcher.DispatchOptions {
 type Controller = Dispatcher.DispatchController;
 
 /** undici handler that collects the answer into one Buffer, with deadline and abort handling. */
-class ReplyCollector implements Dispatcher.DispatchHandler {
+class ReplyCollector implements Dispatcher.DispatchHandler, DeadlineOwner {
   readonly #call: HttpCall;
   readonly #max: number;
   readonly #resolve: (reply: HttpReply) => void;
@@ -120,18 +125,23 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   #contentEncoding = '';
   #controller: Controller | undefined;
   #failure: EngineError | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #deadline: Deadline | undefined;
   #done = false;
   #unlisten: (() => void) | undefined;
 
-  constructor(call: HttpCall, max: number, resolve: (reply: HttpReply) => void, reject: (err: EngineError) => void) {
+  constructor(call: HttpCall, max: number, deadlines: Deadlines, resolve: (reply: HttpReply) => void, reject: (err: EngineError) => void) {
     this.#call = call;
     this.#max = max;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#unlisten = call.signal.onAbort((reason) => this.#fail(engineError('CLIENT_CLOSED', `call to node "${call.node}" (${call.url}) aborted: ${abortReason(reason)}`)));
     if (this.#failure !== undefined) return;
-    this.#timer = setTimeout(() => this.#fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`)), call.timeoutMs);
+    this.#deadline = deadlines.add(call.timeoutMs, this);
+  }
+
+  onDeadline(): void {
+    const call = this.#call;
+    this.#fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`));
   }
 
   /** Records the failure and aborts the request; the rejection happens in onResponseError. */
@@ -145,7 +155,7 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   #finish(result: EngineError | HttpReply): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#timer);
+    this.#deadline?.clear();
     this.#unlisten?.();
     if (result instanceof EngineError) this.#reject(result);
     else this.#resolve(result);
