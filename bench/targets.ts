@@ -47,6 +47,7 @@ export function checkTargets(list: readonly CaseResult[]): TargetCheck[] {
   const g2 = engine(cases, 'rest-g2-p1@c32');
   const perHop = g2?.cpuUsPerReq !== undefined && g1?.cpuUsPerReq !== undefined ? (g2.cpuUsPerReq - g1.cpuUsPerReq) / 2 : undefined;
   const g3 = engine(cases, 'rest-g3-p1@c32');
+  const g3c1 = engine(cases, 'rest-g3-p1@c1');
   const grpc = engine(cases, 'grpc-g1-p1@c32');
   const oneway = engine(cases, 'rest-g1-p2-oneway@c16');
   const echo = engine(cases, 'rest-g1-p2-echo@c16');
@@ -69,6 +70,10 @@ export function checkTargets(list: readonly CaseResult[]): TargetCheck[] {
     check('rest-extra-hop', 'engine CPU per extra REST hop, (G2 - G1) / 2 (c=32)', perHop, '<=', 40, 'µs', `G2 ${fmt(g2?.cpuUsPerReq)} µs, G1 ${fmt(g1?.cpuUsPerReq)} µs`),
     check('rest-g3-vs-g1', 'G3 AVERAGE_COMBINER engine CPU/req vs G1 (REST P1, c=32)', ratio(g3?.cpuUsPerReq, g1?.cpuUsPerReq), '<=', 1.5, 'x',
       `G3 ${fmt(g3?.cpuUsPerReq)} µs / G1 ${fmt(g1?.cpuUsPerReq)} µs`),
+    // The issue does not say whether "G3 <= 1.5 x G1" is CPU or latency; the CPU reading above is the
+    // strict one (two child calls cannot cost 1.5 x one), this is the latency reading.
+    check('rest-g3-vs-g1-p50', 'G3 AVERAGE_COMBINER p50 vs G1 p50 at c=1 (REST P1; the latency reading of the target above)', ratio(g3c1?.p50Us, lat.e?.p50Us), '<=', 1.5, 'x',
+      `G3 ${fmt(g3c1?.p50Us, 0)} µs / G1 ${fmt(lat.e?.p50Us, 0)} µs`),
     check('grpc-g1-p1-cpu', 'gRPC G1-P1 engine CPU/req (c=32)', grpc?.cpuUsPerReq, '<=', 180, 'µs', `${fmt(grpc?.reqPerSec, 0)} req/s`),
     check('rest-p2-oneway-cpu', 'REST G1 P2 one way (1 MB in, small out) engine CPU/req (c=16)', oneway?.cpuUsPerReq, '<=', 2000, 'µs', `${fmt(oneway?.reqPerSec, 0)} req/s`),
     check('rest-p2-echo-vs-bare', 'REST G1 P2 echo (1 MB both ways) engine CPU/req vs bare hop (c=16)', ratio(echo?.cpuUsPerReq, echoBare?.cpuUsPerReq), '<=', 1.3, 'x',
