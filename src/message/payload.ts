@@ -81,8 +81,11 @@ export class Payload {
     return n;
   }
 
-  /** A protobuf payload (gRPC); `origin` is the node whose child answered it. */
-  static fromProto(body: Buffer, type: SeldonMessageType, codec: ProtoCodec, origin?: string): Payload {
+  /**
+   * A protobuf payload (gRPC); `origin` is the node whose child answered it. `body` may be the chunks
+   * the message arrived in: they are kept, and joined only if something reads `body`.
+   */
+  static fromProto(body: Buffer | readonly Buffer[], type: SeldonMessageType, codec: ProtoCodec, origin?: string): Payload {
     return new Payload(body, PROTOBUF_CONTENT_TYPE, '', { type, codec }, origin);
   }
 

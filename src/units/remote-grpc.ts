@@ -7,7 +7,7 @@ import type { ChannelSet, GrpcObserver, GrpcUpstream } from '../upstream/grpc';
 
 export interface RemoteGrpcOptions {
   readonly grpc: GrpcUpstream;
-  readonly codec: ProtoCodec & { check(type: SeldonMessageType, bytes: Uint8Array): void };
+  readonly codec: ProtoCodec & { check(type: SeldonMessageType, bytes: Uint8Array | readonly Uint8Array[]): void };
   /** Per-call deadline (`seldon.io/grpc-timeout`, or the default ceiling). */
   readonly timeoutMs: number;
   /** Bound of the connectivity check behind `status`. */
@@ -51,7 +51,8 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   for (const step of steps) methods.set(step, grpcMethod(node, step));
   const call = async (step: RemoteStep | 'metadata', request: Payload, answerType: SeldonMessageType, ctx: CallContext): Promise<Payload> => {
     const method = methods.get(step) ?? grpcMethod(node, step as RemoteStep);
-    const body = await send(channels, method, request.body, ctx, node.name, options);
+    // Chunks in and out: a large message is written and kept as received, never joined here.
+    const body = await send(channels, method, request.chunks, ctx, node.name, options);
     try {
       codec.check(answerType, body);
     } catch (err) {
@@ -93,7 +94,7 @@ function toProto(msg: Payload, type: SeldonMessageType, node: string, codec: Pro
   }
 }
 
-function send(channels: ChannelSet, method: string, body: Buffer, ctx: CallContext, node: string, options: RemoteGrpcOptions): Promise<Buffer> {
+function send(channels: ChannelSet, method: string, body: readonly Buffer[], ctx: CallContext, node: string, options: RemoteGrpcOptions): Promise<readonly Buffer[]> {
   return channels.unary({
     method, body, headers: ctx.headers, timeoutMs: options.timeoutMs, deadline: ctx.deadline, signal: ctx.signal, node,
   }, options.observe);
@@ -102,19 +103,22 @@ function send(channels: ChannelSet, method: string, body: Buffer, ctx: CallConte
 /**
  * A SeldonMessageList built from the children's messages without decoding them: each element is
  * field 1 (`seldonMessages`), length-delimited, so the list is tag + varint length + bytes, repeated.
+ * Kept as a chunk list (each header, then the message's own chunks): the messages are not copied.
  */
 export function messageList(msgs: readonly Payload[], codec: ProtoCodec): Payload {
   const parts: Buffer[] = [];
   for (const m of msgs) {
-    const body = m.asProto('SeldonMessage', codec).body;
-    parts.push(Buffer.from([0x0a]), varint(body.length), body);
+    const proto = m.asProto('SeldonMessage', codec);
+    parts.push(fieldHeader(proto.size));
+    for (const c of proto.chunks) parts.push(c);
   }
-  return Payload.fromProto(Buffer.concat(parts), 'SeldonMessageList', codec);
+  return Payload.fromProto(parts, 'SeldonMessageList', codec);
 }
 
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let v = n;
+/** Tag of field 1, length-delimited (0x0a), then `length` as a varint. */
+function fieldHeader(length: number): Buffer {
+  const bytes: number[] = [0x0a];
+  let v = length;
   while (v > 0x7f) {
     bytes.push((v & 0x7f) | 0x80);
     v = Math.floor(v / 128);

@@ -7,7 +7,8 @@ import type { GrpcSession } from './grpc-session';
 /** What one child call needs besides its connection. */
 export interface UnaryRequest {
   readonly headers: OutgoingHttpHeaders;
-  readonly body: Buffer;
+  /** The request message: one Buffer, or its chunks (written as they are). */
+  readonly body: Buffer | readonly Buffer[];
   /** Largest answer accepted. */
   readonly maxBytes: number;
   /** Time left until the call's deadline (> 0). */

@@ -1,5 +1,6 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader, type OutgoingHttpHeaders } from 'node:http2';
 import { GRPC } from '../errors';
+import { byteAt, chunksLength, sliceChunks, uint32At } from '../message/chunks';
 import { grpcMessage } from './grpc-headers';
 
 /**
@@ -13,8 +14,8 @@ export interface UnaryResult {
   /** The child's gRPC status, or the one a transport failure stands for. */
   readonly code: number;
   readonly details: string;
-  /** The answer message (code OK only). */
-  readonly body?: Buffer;
+  /** The answer message (code OK only), as the chunks it arrived in (see message/chunks.ts). */
+  readonly body?: readonly Buffer[];
   /** The child broke the protocol (bad frame, message count, no status): its fault, not a status it chose. */
   readonly malformed?: true;
   /** The child never processed the call (refused stream, GOAWAY before it): safe to send again. */
@@ -30,10 +31,11 @@ const PREFIX = 5;
 const COPY_LIMIT = 16 * 1024;
 
 /**
- * Starts the exchange; `done` is called exactly once. The answer is refused as soon as its length
- * prefix says it is larger than `maxBytes` (grpc-js's RESOURCE_EXHAUSTED and wording).
+ * Starts the exchange; `done` is called exactly once. `message` is one Buffer or the chunks of one
+ * message, written as they are. The answer is refused as soon as its length prefix says it is larger
+ * than `maxBytes` (grpc-js's RESOURCE_EXHAUSTED and wording).
  */
-export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttpHeaders, message: Buffer, maxBytes: number, done: (result: UnaryResult) => void): CancelExchange {
+export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttpHeaders, message: Buffer | readonly Buffer[], maxBytes: number, done: (result: UnaryResult) => void): CancelExchange {
   let stream: ClientHttp2Stream;
   try {
     stream = session.request(headers);
@@ -76,7 +78,7 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
     chunks.push(chunk);
     received += chunk.length;
     if (declared < 0 && received >= PREFIX) {
-      declared = prefixLength(chunks);
+      declared = uint32At(chunks, 1);
       if (declared > maxBytes) cancel(GRPC.RESOURCE_EXHAUSTED, `Received message larger than max (${declared} vs ${maxBytes})`);
     }
   });
@@ -86,22 +88,32 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   });
   stream.on('close', () => {
     if (finished) return;
-    if (status !== undefined) finish(status === GRPC.OK ? answer(chunks, received) : { code: status, details });
+    if (status !== undefined) finish(status === GRPC.OK ? readAnswer(chunks, received) : { code: status, details });
     else finish(noStatus(stream.rstCode, httpStatus, streamError));
   });
 
-  if (message.length <= COPY_LIMIT) {
-    const frame = Buffer.allocUnsafe(PREFIX + message.length);
-    writePrefix(frame, message.length);
-    message.copy(frame, PREFIX);
+  writeMessage(stream, Buffer.isBuffer(message) ? [message] : message);
+  return cancel;
+}
+
+/** Writes one message (prefix, then the chunks) and ends the request. */
+function writeMessage(stream: ClientHttp2Stream, chunks: readonly Buffer[]): void {
+  const length = chunksLength(chunks);
+  if (length <= COPY_LIMIT) {
+    const frame = Buffer.allocUnsafe(PREFIX + length);
+    writePrefix(frame, length);
+    let at = PREFIX;
+    for (const c of chunks) at += c.copy(frame, at);
     stream.end(frame);
   } else {
     const prefix = Buffer.allocUnsafe(PREFIX);
-    writePrefix(prefix, message.length);
+    writePrefix(prefix, length);
+    // Corked: the prefix and every chunk go to HTTP/2 in one writev, not joined into one buffer.
+    stream.cork();
     stream.write(prefix);
-    stream.end(message);
+    for (const c of chunks) if (c.length > 0) stream.write(c);
+    stream.end();
   }
-  return cancel;
 }
 
 function writePrefix(buf: Buffer, length: number): void {
@@ -109,25 +121,20 @@ function writePrefix(buf: Buffer, length: number): void {
   buf.writeUInt32BE(length, 1);
 }
 
-/** The declared length of the first message (the first 5 bytes may span chunks). */
-function prefixLength(chunks: readonly Buffer[]): number {
-  const first = chunks[0] as Buffer;
-  const head = first.length >= PREFIX ? first : Buffer.concat(chunks).subarray(0, PREFIX);
-  return head.readUInt32BE(1);
-}
-
-/** An OK status: the data must be exactly one uncompressed message. */
-function answer(chunks: readonly Buffer[], received: number): UnaryResult {
+/**
+ * What the data of an answer with status OK stands for: it must be exactly one uncompressed message,
+ * kept as the chunks it arrived in (its prefix may span chunks too). `received` is their total length.
+ */
+export function readAnswer(chunks: readonly Buffer[], received: number): UnaryResult {
   if (received === 0) return malformed('answered OK with no message');
-  const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
   if (received < PREFIX) return malformed(`answered a truncated message (${received} bytes)`);
-  const flag = data[0];
-  const length = data.readUInt32BE(1);
+  const flag = byteAt(chunks, 0);
+  const length = uint32At(chunks, 1);
   // We send no grpc-accept-encoding, so a compliant child never compresses.
   if (flag !== 0) return malformed(flag === 1 ? 'answered a compressed message, which was not asked for' : `answered a message with flag byte ${flag}`);
   if (received < PREFIX + length) return malformed(`answered a truncated message (${received - PREFIX} of ${length} bytes)`);
   if (received > PREFIX + length) return malformed('answered more than one message to a unary call');
-  return { code: GRPC.OK, details: '', body: data.subarray(PREFIX) };
+  return { code: GRPC.OK, details: '', body: sliceChunks(chunks, PREFIX, received) };
 }
 
 function malformed(details: string): UnaryResult {

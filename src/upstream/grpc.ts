@@ -1,5 +1,6 @@
 import { engineError, GRPC, grpcCodeName, httpStatusForGrpcCode, type EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
+import { chunksLength } from '../message/chunks';
 import { installCheapAsyncResourceBind } from './grpc-async-bind';
 import { runUnary } from './grpc-call';
 import type { UnaryResult } from './grpc-exchange';
@@ -9,8 +10,8 @@ import { GrpcSession, TargetHealth } from './grpc-session';
 export interface GrpcCall {
   /** Full method path, e.g. `/seldon.protos.Model/Predict`. */
   readonly method: string;
-  /** The request message, already serialised. */
-  readonly body: Buffer;
+  /** The request message, already serialised: one Buffer, or its chunks (never joined to be sent). */
+  readonly body: Buffer | readonly Buffer[];
   /** Downstream headers / metadata to forward (lower-case names). */
   readonly headers: Readonly<Record<string, string | string[]>>;
   /** Per-call deadline (`seldon.io/grpc-timeout`, or the default ceiling), in ms. */
@@ -81,13 +82,13 @@ export class ChannelSet {
     for (const s of this.#sessions) s.connect();
   }
 
-  /** Sends one unary call; resolves with the answer bytes or rejects with an EngineError. */
-  unary(call: GrpcCall, observe: GrpcObserver): Promise<Buffer> {
+  /** Sends one unary call; resolves with the answer (the chunks it arrived in) or rejects with an EngineError. */
+  unary(call: GrpcCall, observe: GrpcObserver): Promise<readonly Buffer[]> {
     const slot = this.#pick();
     const started = performance.now();
     const own = Date.now() + call.timeoutMs;
     const deadline = call.deadline === undefined ? own : Math.min(own, call.deadline);
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<readonly Buffer[]>((resolve, reject) => {
       if (call.signal.aborted) {
         reject(aborted(call, this.target));
         return;
@@ -100,7 +101,7 @@ export class ChannelSet {
       };
       const left = deadline - Date.now();
       if (left <= 0) end({ code: GRPC.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
-      else if (call.body.length > this.#maxBytes) end({ code: GRPC.RESOURCE_EXHAUSTED, details: `Attempted to send message with a size larger than ${this.#maxBytes}` });
+      else if (bodyLength(call.body) > this.#maxBytes) end({ code: GRPC.RESOURCE_EXHAUSTED, details: `Attempted to send message with a size larger than ${this.#maxBytes}` });
       else runUnary(slot, { headers: requestHeaders(call.method, left, call.headers), body: call.body, maxBytes: this.#maxBytes, timeoutMs: left, signal: call.signal }, end);
     });
   }
@@ -132,6 +133,10 @@ export class ChannelSet {
 }
 
 const PING_TIMEOUT_MS = 5000;
+
+function bodyLength(body: Buffer | readonly Buffer[]): number {
+  return Buffer.isBuffer(body) ? body.length : chunksLength(body);
+}
 
 /** Calls in flight on a connection before the next one is used (see ChannelSet#pick). */
 const SPREAD_AT = 32;

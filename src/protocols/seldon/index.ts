@@ -8,8 +8,8 @@ import type * as WireCheckModule from './wire-check';
 
 /** The codec plus a cheap well-formedness check of protobuf bytes (the wire format only, see wire-check.ts). */
 export interface SeldonCodecWithCheck extends SeldonCodec, ProtoCodec {
-  /** Throws when `bytes` is not a well-formed message of `type`. */
-  check(type: SeldonMessageType, bytes: Uint8Array): void;
+  /** Throws when `bytes` (one buffer, or the chunks of one message) is not a well-formed message of `type`. */
+  check(type: SeldonMessageType, bytes: Uint8Array | readonly Uint8Array[]): void;
 }
 
 /**

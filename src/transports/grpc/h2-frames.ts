@@ -1,5 +1,6 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { GRPC } from '../../errors';
+import { chunksLength, joinChunks, sliceChunks, uint32At } from '../../message/chunks';
 
 /**
  * gRPC length-prefixed messages on a raw HTTP/2 stream (gRPC over HTTP/2 spec, "Length-Prefixed-Message"):
@@ -17,6 +18,12 @@ export class CallStatus extends Error {
 }
 
 const PREFIX = 5;
+
+/**
+ * One whole frame (prefix included) as the DATA chunks it arrived in, or subarrays of them: a large
+ * message is never joined into one buffer on its way through (see message/chunks.ts).
+ */
+export type Frame = readonly Buffer[];
 
 /**
  * Splits DATA chunks into whole frames (prefix included), refusing a message whose prefix declares
@@ -39,12 +46,13 @@ export class FrameDecoder {
   }
 
   /** Adds a chunk; pushes every frame it completes to `out`. Throws CallStatus for a too large message. */
-  push(chunk: Buffer, out: Buffer[]): void {
+  push(chunk: Buffer, out: Frame[]): void {
+    if (chunk.length === 0) return;
     // Fast path: nothing held and the chunk is exactly one frame (every small unary request).
     if (this.#buffered === 0 && chunk.length >= PREFIX) {
       const size = this.#check(chunk.readUInt32BE(1));
       if (chunk.length === size) {
-        out.push(chunk);
+        out.push([chunk]);
         return;
       }
     }
@@ -53,7 +61,7 @@ export class FrameDecoder {
     for (;;) {
       if (this.#frame < 0) {
         if (this.#buffered < PREFIX) return;
-        this.#frame = this.#check(this.#head().readUInt32BE(1));
+        this.#frame = this.#check(uint32At(this.#chunks, 1));
       }
       if (this.#buffered < this.#frame) return;
       out.push(this.#take(this.#frame));
@@ -66,35 +74,52 @@ export class FrameDecoder {
     return PREFIX + length;
   }
 
-  #head(): Buffer {
-    const first = this.#chunks[0] as Buffer;
-    return first.length >= PREFIX ? first : Buffer.concat(this.#chunks);
-  }
-
-  #take(size: number): Buffer {
-    const all = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#buffered);
-    const frame = all.subarray(0, size);
-    const rest = all.subarray(size);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#buffered = rest.length;
+  /** The first `size` bytes held, as chunks (the last one cut if the next frame starts in it). */
+  #take(size: number): Frame {
+    const chunks = this.#chunks;
+    this.#buffered -= size;
+    if (this.#buffered === 0) {
+      // The frame is all that is held (the usual end of a large message): hand over the list itself.
+      this.#chunks = [];
+      return chunks;
+    }
+    const frame: Buffer[] = [];
+    let need = size;
+    let used = 0;
+    while (need > 0) {
+      const c = chunks[used] as Buffer;
+      if (c.length <= need) {
+        frame.push(c);
+        need -= c.length;
+        used++;
+      } else {
+        frame.push(c.subarray(0, need));
+        chunks[used] = c.subarray(need);
+        need = 0;
+      }
+    }
+    this.#chunks = used === 0 ? chunks : chunks.slice(used);
     return frame;
   }
 }
 
 /**
- * The message of a frame: as is, or decompressed with the call's `grpc-encoding` (gzip and deflate, as
- * grpc-js servers accept), bounded by `maxBytes` after decompression.
+ * The message of a frame, as chunks: as is, or decompressed with the call's `grpc-encoding` (gzip and
+ * deflate, as grpc-js servers accept), bounded by `maxBytes` after decompression. Only a compressed
+ * message (rare: we answer identity) is joined, to be inflated.
  */
-export function frameMessage(frame: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
-  const message = frame.subarray(PREFIX);
+export function frameMessage(frame: Frame, encoding: string | undefined, maxBytes: number): readonly Buffer[] {
+  const first = frame[0] as Buffer;
+  const message = frame.length === 1 ? [first.subarray(PREFIX)] : sliceChunks(frame, PREFIX, chunksLength(frame));
   // grpc-js treats a compressed flag without an encoding as identity; so do we.
-  if (frame[0] === 0 || encoding === undefined || encoding === 'identity') return message;
+  if (first[0] === 0 || encoding === undefined || encoding === 'identity') return message;
   if (encoding !== 'gzip' && encoding !== 'deflate') throw new CallStatus(GRPC.UNIMPLEMENTED, `Received message compressed with unsupported encoding "${encoding}"`);
   try {
     const limit = { maxOutputLength: Math.max(1, Math.min(maxBytes + 1, 2 ** 31 - 1)) };
-    const out = encoding === 'gzip' ? gunzipSync(message, limit) : inflateSync(message, limit);
+    const joined = joinChunks(message);
+    const out = encoding === 'gzip' ? gunzipSync(joined, limit) : inflateSync(joined, limit);
     if (out.length > maxBytes) throw new RangeError('too large');
-    return out;
+    return [out];
   } catch (err) {
     if (err instanceof RangeError) throw new CallStatus(GRPC.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${maxBytes}`);
     throw new CallStatus(GRPC.INTERNAL, 'Failed to decompress message');

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { MethodDefinition, ServerDuplexStream, handleBidiStreamingCall } from '@grpc/grpc-js';
 import { GRPC } from '../../errors';
-import { CallStatus, frame, FrameDecoder, frameMessage } from './h2-frames';
+import { joinChunks } from '../../message/chunks';
+import { CallStatus, frame, FrameDecoder, frameMessage, type Frame } from './h2-frames';
 import { RESPONSE_HEADERS, sendStatus, type MessageLimits } from './h2-unary';
 
 /**
@@ -66,12 +67,12 @@ export class BidiCall extends EventEmitter {
     const call = new BidiCall(stream, method, limits.send);
     const decoder = new FrameDecoder(limits.receive);
     const encoding = headers['grpc-encoding'] as string | undefined;
-    const frames: Buffer[] = [];
+    const frames: Frame[] = [];
     stream.on('data', (chunk: Buffer) => {
       if (call.#ended) return;
       try {
         decoder.push(chunk, frames);
-        for (const f of frames) call.emit('data', method.requestDeserialize(frameMessage(f, encoding, limits.receive)));
+        for (const f of frames) call.emit('data', method.requestDeserialize(joinChunks(frameMessage(f, encoding, limits.receive))));
       } catch (err) {
         call.#fail(err instanceof CallStatus ? err.code : GRPC.INTERNAL, err instanceof CallStatus ? err.message : 'Error deserializing request');
       }

@@ -1,7 +1,8 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { GRPC } from '../../errors';
 import { Cancel, type CancelSignal } from '../../graph/cancel';
-import { CallStatus, FrameDecoder, frameMessage } from './h2-frames';
+import { chunksLength } from '../../message/chunks';
+import { CallStatus, FrameDecoder, frameMessage, type Frame } from './h2-frames';
 
 /** Send and receive limits of every call (`seldon.io/grpc-max-message-size`). */
 export interface MessageLimits {
@@ -30,14 +31,15 @@ export class UnaryCall {
   readonly headers: IncomingHttpHeaders;
   /** The caller's deadline (epoch ms), if it sent `grpc-timeout`. */
   readonly deadline: number | undefined;
-  readonly request: Buffer;
+  /** The request message as the chunks it arrived in (see message/chunks.ts). */
+  readonly request: readonly Buffer[];
   readonly #stream: ServerHttp2Stream;
   readonly #cancel = new Cancel();
   readonly #sendLimit: number;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, request: Buffer, deadline: number | undefined, sendLimit: number) {
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, request: readonly Buffer[], deadline: number | undefined, sendLimit: number) {
     this.path = headers[':path'] ?? '';
     this.headers = headers;
     this.deadline = deadline;
@@ -55,10 +57,12 @@ export class UnaryCall {
     return this.#cancel;
   }
 
-  /** Sends the answer with status OK (unless the call already ended). */
-  ok(message: Buffer, headers?: OutgoingHttpHeaders): void {
-    if (message.length > this.#sendLimit) {
-      this.fail(GRPC.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length + 5} vs. ${this.#sendLimit})`, headers);
+  /** Sends the answer with status OK (unless the call already ended): one Buffer, or chunks written as they are. */
+  ok(message: Buffer | readonly Buffer[], headers?: OutgoingHttpHeaders): void {
+    const chunks = Buffer.isBuffer(message) ? [message] : message;
+    const length = chunksLength(chunks);
+    if (length > this.#sendLimit) {
+      this.fail(GRPC.RESOURCE_EXHAUSTED, `Sent message larger than max (${length + 5} vs. ${this.#sendLimit})`, headers);
       return;
     }
     if (!this.#finish()) return;
@@ -67,15 +71,19 @@ export class UnaryCall {
     if (stream.destroyed || stream.closed) return;
     stream.respond(headers === undefined ? RESPONSE_HEADERS : { ...RESPONSE_HEADERS, ...headers }, { waitForTrailers: true });
     stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
-    const prefix = Buffer.allocUnsafe(message.length <= COPY_LIMIT ? 5 + message.length : 5);
+    const prefix = Buffer.allocUnsafe(length <= COPY_LIMIT ? 5 + length : 5);
     prefix[0] = 0;
-    prefix.writeUInt32BE(message.length, 1);
-    if (message.length <= COPY_LIMIT) {
-      message.copy(prefix, 5);
+    prefix.writeUInt32BE(length, 1);
+    if (length <= COPY_LIMIT) {
+      let at = 5;
+      for (const c of chunks) at += c.copy(prefix, at);
       stream.end(prefix);
     } else {
+      // Corked: the prefix and every chunk go to HTTP/2 in one writev, not joined into one buffer.
+      stream.cork();
       stream.write(prefix);
-      stream.end(message);
+      for (const c of chunks) if (c.length > 0) stream.write(c);
+      stream.end();
     }
   }
 
@@ -139,7 +147,7 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
     }
   }
   const decoder = new FrameDecoder(limits.receive);
-  const frames: Buffer[] = [];
+  const frames: Frame[] = [];
   let failed = false;
   stream.on('data', (chunk: Buffer) => {
     if (failed) return;
@@ -160,7 +168,7 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
     } else if (frames.length > 1) {
       sendStatus(stream, GRPC.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
     } else {
-      let request: Buffer;
+      let request: readonly Buffer[];
       try {
         request = frameMessage(first, headers['grpc-encoding'] as string | undefined, limits.receive);
       } catch (err) {

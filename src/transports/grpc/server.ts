@@ -26,7 +26,8 @@ export interface GrpcServerDeps {
 
 const SERVICE = '/seldon.protos.Seldon';
 
-type Handler = (request: Buffer, ctx: CallContext) => Promise<Buffer>;
+/** Request and answer as chunk lists (a large message is never joined on its way through), or one Buffer. */
+type Handler = (request: readonly Buffer[], ctx: CallContext) => Promise<Buffer | readonly Buffer[]>;
 
 /**
  * The gRPC server of the seldon protocol (section 3.1): `seldon.protos.Seldon` with Predict,
@@ -36,7 +37,7 @@ type Handler = (request: Buffer, ctx: CallContext) => Promise<Buffer>;
 export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
   const { codec, service } = deps;
   const server = new GrpcH2Server(deps.config.annotations.grpcMaxMessageSize);
-  const request = (type: SeldonMessageType, bytes: Buffer): Payload => {
+  const request = (type: SeldonMessageType, bytes: readonly Buffer[]): Payload => {
     try {
       codec.check(type, bytes);
     } catch (err) {
@@ -47,19 +48,19 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
   const handlers: Record<string, Handler> = {
     Predict: async (bytes, ctx) => {
       const answer = await service.predict(request('SeldonMessage', bytes), ctx);
-      return encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').body);
+      return encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').chunks);
     },
     SendFeedback: async (bytes, ctx) => {
       const feedback = request('Feedback', bytes);
       const answer = await service.feedback(feedback, ctx);
       // A root that takes no feedback answers the feedback itself (Seldon); over gRPC the answer must
       // be a SeldonMessage, so it is an empty one (Seldon crashed here, quirk 11).
-      return answer === feedback ? Buffer.alloc(0) : encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').body);
+      return answer === feedback ? Buffer.alloc(0) : encodeAnswer('SeldonMessage', () => answer.asProto('SeldonMessage', codec, 'answer').chunks);
     },
     ModelMetadata: async (bytes, ctx) => {
       const name = (request('SeldonModelMetadataRequest', bytes).json() as { name?: unknown }).name;
       const metadata = await service.metadata(typeof name === 'string' ? name : '', ctx);
-      return encodeAnswer('SeldonModelMetadata', () => metadata.asProto('SeldonModelMetadata', codec, 'metadata').body);
+      return encodeAnswer('SeldonModelMetadata', () => metadata.asProto('SeldonModelMetadata', codec, 'metadata').chunks);
     },
     GraphMetadata: async (_bytes, ctx) => {
       const graph = (await service.graphMetadata(ctx)).json('graph metadata') as Record<string, unknown>;
@@ -76,7 +77,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
  * that does not fit the message came from a child (a REST child's answer, transcoded here): that is
  * CHILD_BAD_RESPONSE (INTERNAL), not the caller's BAD_REQUEST_JSON (INVALID_ARGUMENT).
  */
-function encodeAnswer(type: SeldonMessageType, encode: () => Buffer): Buffer {
+function encodeAnswer(type: SeldonMessageType, encode: () => Buffer | readonly Buffer[]): Buffer | readonly Buffer[] {
   try {
     return encode();
   } catch (err) {

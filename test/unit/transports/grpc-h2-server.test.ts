@@ -93,7 +93,7 @@ describe('GrpcH2Server unary calls', () => {
     // The request's first byte picks the behaviour.
     server.addUnary(ECHO, (call) => {
       calls.push(call);
-      const op = call.request[0];
+      const op = call.request[0]?.[0];
       if (op === 1) call.fail(grpcStatus.NOT_FOUND, 'no such thing: 100% gone, caf\u00e9', { 'x-puid': 'p-1' });
       else if (op === 2) call.fail(grpcStatus.INVALID_ARGUMENT, 'bad input');
       else if (op === 3) return; // never answers
@@ -223,7 +223,7 @@ describe('GrpcH2Server unary calls', () => {
     prefix.writeUInt32BE(body.length, 1);
     const ok = await rawCall(port, { ':path': ECHO, 'grpc-encoding': 'gzip' }, Buffer.concat([prefix, body]));
     assert.deepEqual(status(ok), ['0', 'OK']);
-    assert.ok(calls.at(-1)?.request.equals(Buffer.from([0, 9, 9])));
+    assert.ok(Buffer.concat(calls.at(-1)?.request ?? []).equals(Buffer.from([0, 9, 9])));
     const unknown = await rawCall(port, { ':path': ECHO, 'grpc-encoding': 'br' }, Buffer.concat([prefix, body]));
     assert.deepEqual(status(unknown), ['12', 'Received message compressed with unsupported encoding "br"']);
   });

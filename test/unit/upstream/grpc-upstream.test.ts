@@ -30,7 +30,7 @@ function client(options: { maxMessageBytes?: number; channels?: number; pingTime
   const observed: Observed[] = [];
   const call = (port: number, extra: Partial<GrpcCall> = {}): Promise<Buffer> => grpc.target(`127.0.0.1:${port}`).unary({
     method: PREDICT, body: HI, headers: { 'seldon-puid': 'p-1' }, timeoutMs: 2000, deadline: undefined, signal: new Cancel(), node: 'm', ...extra,
-  }, (method, code) => observed.push({ method, code }));
+  }, (method, code) => observed.push({ method, code })).then((chunks) => Buffer.concat(chunks));
   return { grpc, observed, call };
 }
 
