@@ -17,7 +17,7 @@ import { SCENARIOS, type Scenario } from './scenarios';
 import { checkTargets } from './targets';
 
 const USAGE = `usage: node dist/bench/run.js [--scenario <name>] [--quick] [--list] [--strict]
-  --scenario <name>  run one scenario (all its modes); see --list
+  --scenario <name>  run one scenario (all its modes), or several: a,b; see --list
   --quick            smoke run (CI): default matrix, one mode each (<= 4 connections), 0.2 s warm-up, 1 x 1.5 s
   --list             print the scenarios and exit
   --strict           exit 1 when a target fails (default: only when a request fails)
@@ -45,11 +45,15 @@ function sourceRevision(): { commit: string; dirty: boolean | undefined } {
   }
 }
 
-function selectScenarios(name: string | undefined): Scenario[] {
-  if (name === undefined) return SCENARIOS.filter((s) => s.inDefault);
-  const found = SCENARIOS.find((s) => s.name === name);
-  if (found === undefined) throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  return [found];
+/** The default matrix, or the scenarios named (comma-separated), in the order given. */
+function selectScenarios(names: string | undefined): Scenario[] {
+  if (names === undefined) return SCENARIOS.filter((s) => s.inDefault);
+  return names.split(',').map((raw) => {
+    const name = raw.trim();
+    const found = SCENARIOS.find((s) => s.name === name);
+    if (found === undefined) throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    return found;
+  });
 }
 
 async function main(): Promise<number> {
