@@ -389,7 +389,7 @@ describe('RANDOM_ABTEST', () => {
 });
 
 describe('SIMPLE_ROUTER over [SIMPLE_MODEL, MODEL]', () => {
-  test('always routes to child 0, whose SIMPLE_MODEL answers the Java engine stub whatever the input', async () => {
+  test('always routes to child 0, whose SIMPLE_MODEL answers the Java engine stub to any JSON and 400 to a body that is not', async () => {
     const { b, engine } = await simpleBuiltins.get();
     const expected =
       '{"data":{"names":["class0","class1","class2"],"tensor":{"shape":[1,3],"values":[0.1,0.9,0.5]}},' +
@@ -398,7 +398,16 @@ describe('SIMPLE_ROUTER over [SIMPLE_MODEL, MODEL]', () => {
     assert.equal(SIMPLE_MODEL_RESPONSE, expected);
     const replies = await withConcurrency(20, 5, () => post(engine, '{"data":{"ndarray":[[1,2]]}}'));
     for (const r of replies) assertOk(r, expected);
-    assertOk(await engine.post(PREDICT, 'not even json', { 'content-type': 'text/plain' }), expected);
+    assertOk(await post(engine, '{"strData":"anything"}'), expected);
+    // A model refuses a body that is not JSON; so does SIMPLE_MODEL (and so did the Java engine).
+    const bad = await engine.post(PREDICT, 'not even json', { 'content-type': 'text/plain' });
+    assert.equal(bad.status, 400, bad.text);
+    const status = (JSON.parse(bad.text) as { status: { reason: string; info: string } }).status;
+    assert.equal(status.reason, 'BAD_REQUEST_JSON');
+    assert.match(status.info, /request body is not valid JSON/);
+    // A body of another type (here binary) is not read: a model may take it.
+    assertOk(await engine.post(PREDICT, 'not json either', { 'content-type': 'application/octet-stream' }), expected);
+    assertOk(await post(engine, '{"data":{"ndarray":[[1,2]]}}'), expected);
     assert.equal(b.calls.length, 0);
   });
 

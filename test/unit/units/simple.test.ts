@@ -31,21 +31,37 @@ test('registerBuiltins registers the four built-ins', () => {
   for (const name of registry.names()) assert.equal(registry.get(name)?.name, name);
 });
 
-test('SIMPLE_MODEL answers the Java stub, byte for byte, whatever the input', async () => {
+test('SIMPLE_MODEL answers the Java stub, byte for byte, to any JSON input', async () => {
   assert.equal(
     SIMPLE_MODEL_RESPONSE,
     '{"data":{"names":["class0","class1","class2"],"tensor":{"shape":[1,3],"values":[0.1,0.9,0.5]}},"meta":{"metrics":[{"key":"mymetric_counter","type":"COUNTER","value":1},{"key":"mymetric_gauge","type":"GAUGE","value":100},{"key":"mymetric_timer","type":"TIMER","value":22.1}]}}',
   );
   const unit = simpleModel.create(node('SIMPLE_MODEL'), deps);
   assert.ok(unit.transformInput);
-  for (const input of ['{"data":{"ndarray":[[1,2]]}}', 'not json', '{"strData":"x"}']) {
-    const out = await unit.transformInput(new Payload(Buffer.from(input), 'text/plain'), ctx);
+  for (const [input, type] of [['{"data":{"ndarray":[[1,2]]}}', 'text/plain'], ['{"strData":"x"}', 'application/json'], ['[1]', ''], ['not json', 'application/octet-stream']]) {
+    const out = await unit.transformInput(new Payload(Buffer.from(input as string), type as string), ctx);
     assert.equal(out.body.toString('utf8'), SIMPLE_MODEL_RESPONSE);
     assert.equal(out.contentType, 'application/json');
     assert.deepEqual(out.json(), JSON.parse(SIMPLE_MODEL_RESPONSE));
   }
   assert.equal(unit.route, undefined);
   assert.equal(unit.aggregate, undefined);
+});
+
+test('SIMPLE_MODEL refuses JSON input that does not parse: the caller\'s as BAD_REQUEST_JSON, a child\'s answer as CHILD_BAD_RESPONSE', async () => {
+  const unit = simpleModel.create(node('SIMPLE_MODEL'), deps);
+  assert.ok(unit.transformInput);
+  await assert.rejects(unit.transformInput(new Payload(Buffer.from('{"data":'), 'application/json'), ctx), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'BAD_REQUEST_JSON');
+    assert.match(err.message, /^request body is not valid JSON/);
+    return true;
+  });
+  const fromChild = new Payload(Buffer.from('<html>'), 'application/json', '', undefined, 'upstream');
+  await assert.rejects(unit.transformInput(fromChild, ctx), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'CHILD_BAD_RESPONSE');
+    assert.match(err.message, /the answer of node "upstream" is not valid JSON/);
+    return true;
+  });
 });
 
 test('SIMPLE_MODEL accepts any number of children', () => {
