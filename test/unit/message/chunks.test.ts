@@ -1,25 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { byteAt, chunksLength, joinChunks, sliceChunks, uint32At } from '../../../src/message/chunks';
+import { splitAt } from '../../helpers/split-chunks';
 
-/** `bytes` cut at the given positions (each cut must be within the bytes; equal cuts give empty chunks). */
-function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const at of [...cuts].sort((a, b) => a - b)) {
-    out.push(bytes.subarray(from, at));
-    from = at;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 const BYTES = Buffer.from(Array.from({ length: 23 }, (_, i) => (i * 37 + 11) & 0xff));
 
 test('every read and slice of a chunk list equals the same read of the joined bytes', () => {
   for (let a = 0; a <= BYTES.length; a++) {
     for (let b = a; b <= BYTES.length; b++) {
-      const chunks = split(BYTES, [a, b]);
+      const chunks = splitAt(BYTES, [a, b]);
       assert.equal(chunksLength(chunks), BYTES.length);
       assert.ok(joinChunks(chunks).equals(BYTES));
       for (let i = 0; i < BYTES.length; i++) assert.equal(byteAt(chunks, i), BYTES[i]);
@@ -38,12 +28,12 @@ test('every read and slice of a chunk list equals the same read of the joined by
 
 test('uint32At reads values above 2^31 as unsigned; byteAt past the end throws', () => {
   const bytes = Buffer.from([0xff, 0xfe, 0xfd, 0xfc]);
-  assert.equal(uint32At(split(bytes, [1, 3]), 0), 0xfffefdfc);
+  assert.equal(uint32At(splitAt(bytes, [1, 3]), 0), 0xfffefdfc);
   assert.throws(() => byteAt([bytes], 4), RangeError);
 });
 
 test('a slice of chunks shares their memory (no copy)', () => {
-  const chunks = split(BYTES, [5, 12]);
+  const chunks = splitAt(BYTES, [5, 12]);
   const slice = sliceChunks(chunks, 2, 20);
   assert.equal(slice.length, 3);
   assert.equal(slice[1], chunks[1], 'a whole chunk is reused as is');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadSeldonProtocol } from '../../../src/protocols/seldon';
 import type { SeldonMessageType } from '../../../src/message/payload';
+import { splitAt } from '../../helpers/split-chunks';
 
 /**
  * The wire check over a message held as chunks (as received from HTTP/2) must accept and refuse
@@ -22,16 +23,6 @@ function outcome(type: SeldonMessageType, bytes: Uint8Array | readonly Uint8Arra
   }
 }
 
-function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const at of [...cuts].sort((a, b) => a - b)) {
-    out.push(bytes.subarray(from, at));
-    from = at;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 let seed = 987654321;
 const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -53,7 +44,7 @@ const MESSAGES: Array<[SeldonMessageType, unknown]> = [
 test('valid messages split at every position, and into single bytes, pass', () => {
   for (const [type, json] of MESSAGES) {
     const bytes = codec.toProto(type, json);
-    for (let cut = 0; cut <= bytes.length; cut++) assert.equal(same(type, bytes, split(bytes, [cut]), `${type} cut at ${cut}`), 'ok');
+    for (let cut = 0; cut <= bytes.length; cut++) assert.equal(same(type, bytes, splitAt(bytes, [cut]), `${type} cut at ${cut}`), 'ok');
     assert.equal(same(type, bytes, [...bytes].map((b) => Buffer.from([b])), `${type} byte by byte`), 'ok');
   }
 });
@@ -64,7 +55,7 @@ test('every truncation, under random splits, is refused with the one-buffer erro
     for (let len = 0; len <= whole.length; len++) {
       const bytes = whole.subarray(0, len);
       const cuts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => Math.floor(random() * (len + 1)));
-      same(type, bytes, split(bytes, cuts), `${type} truncated to ${len}`);
+      same(type, bytes, splitAt(bytes, cuts), `${type} truncated to ${len}`);
     }
   }
 });
@@ -78,7 +69,7 @@ test('random corruption under random splits: same acceptance and same error as o
       const bytes = Buffer.from(good);
       for (let flips = 1 + Math.floor(random() * 3); flips > 0; flips--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
       const cuts = Array.from({ length: 1 + Math.floor(random() * 8) }, () => Math.floor(random() * (bytes.length + 1)));
-      if (same(type, bytes, split(bytes, cuts), `${type} corrupted #${k}`) === 'ok') accepted++;
+      if (same(type, bytes, splitAt(bytes, cuts), `${type} corrupted #${k}`) === 'ok') accepted++;
       else refused++;
     }
   }
@@ -106,7 +97,7 @@ test('hand-made edge cases (long varints, groups, wire types, lengths past the e
   ];
   for (const bytes of cases) {
     for (let i = 0; i <= bytes.length; i++) {
-      for (let j = i; j <= bytes.length; j++) same('SeldonMessage', bytes, split(bytes, [i, j]), `[${[...bytes.subarray(0, 12)].join(',')}] cut at ${i}, ${j}`);
+      for (let j = i; j <= bytes.length; j++) same('SeldonMessage', bytes, splitAt(bytes, [i, j]), `[${[...bytes.subarray(0, 12)].join(',')}] cut at ${i}, ${j}`);
       if (bytes.length > 40) break; // the long one: one cut at every position is enough
     }
   }
@@ -118,7 +109,7 @@ test('a 1 MiB tensor in 16 KiB chunks passes; cut one byte short it is refused a
   const chunks = Array.from({ length: Math.ceil(bytes.length / 16384) }, (_, i) => bytes.subarray(i * 16384, (i + 1) * 16384));
   assert.equal(same('SeldonMessage', bytes, chunks, '1 MiB tensor'), 'ok');
   const short = bytes.subarray(0, bytes.length - 1);
-  assert.notEqual(same('SeldonMessage', short, split(short, [3, 16384, 500_000]), '1 MiB tensor cut short'), 'ok');
+  assert.notEqual(same('SeldonMessage', short, splitAt(short, [3, 16384, 500_000]), '1 MiB tensor cut short'), 'ok');
 });
 
 test('no chunks, or empty chunks only, is the empty message', () => {

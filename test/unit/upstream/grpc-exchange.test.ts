@@ -4,18 +4,13 @@ import { GrpcUpstream } from '../../../src/upstream/grpc';
 import { readAnswer, type UnaryResult } from '../../../src/upstream/grpc-exchange';
 import { Cancel } from '../../../src/graph/cancel';
 import { answerOk, grpcFrame, startH2Child } from '../../helpers/h2-child';
+import { splitAt } from '../../helpers/split-chunks';
 
 const HI = Buffer.from('hi there, child');
 
+/** Cut at the positions, without empty chunks (HTTP/2 never delivers one). */
 function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const at of [...cuts].sort((a, b) => a - b)) {
-    out.push(bytes.subarray(from, at));
-    from = at;
-  }
-  out.push(bytes.subarray(from));
-  return out.filter((c) => c.length > 0);
+  return splitAt(bytes, cuts).filter((c) => c.length > 0);
 }
 
 /** A result with its body joined, to compare answers read from different splits. */
