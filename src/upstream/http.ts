@@ -76,10 +76,11 @@ export class HttpUpstream {
     });
   }
 
+  /** Closes the pools once their calls have ended (each still bound by its deadline), then the deadline timers. */
   async close(): Promise<void> {
-    this.#deadlines.close();
     await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => p.destroy())));
     this.#pools.clear();
+    this.#deadlines.close();
   }
 }
 
