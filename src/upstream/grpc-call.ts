@@ -1,6 +1,7 @@
 import type { ClientHttp2Session, OutgoingHttpHeaders } from 'node:http2';
 import { GRPC } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
+import type { Deadlines } from './deadlines';
 import { exchangeUnary, type CancelExchange, type UnaryResult } from './grpc-exchange';
 import type { GrpcSession } from './grpc-session';
 
@@ -16,16 +17,13 @@ export interface UnaryRequest {
   readonly signal: CancelSignal;
 }
 
-/** setTimeout's largest delay; Node turns a larger one into 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * Runs one unary call on a connection of `slot`: ends it at the deadline or when the caller's
  * signal aborts (the child sees RST_STREAM CANCEL either way), and sends it once more when the child
  * refused it unprocessed (a GOAWAY racing the call), as grpc's transparent retry does. `done` is
  * called exactly once.
  */
-export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result: UnaryResult) => void): void {
+export function runUnary(slot: GrpcSession, request: UnaryRequest, deadlines: Deadlines, done: (result: UnaryResult) => void): void {
   let settled = false;
   let retried = false;
   let cancelExchange: CancelExchange | undefined;
@@ -34,7 +32,7 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
     if (settled) return;
     settled = true;
     slot.active--;
-    clearTimeout(timer);
+    deadline.clear();
     unlisten();
     done(result);
   };
@@ -64,7 +62,8 @@ export function runUnary(slot: GrpcSession, request: UnaryRequest, done: (result
   };
   // All three before start(): a call that fails at once must find them to undo.
   slot.active++;
-  const timer = setTimeout(stop, Math.min(request.timeoutMs, MAX_TIMER_MS), GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded');
+  // A deadline list rather than a setTimeout per call (see deadlines.ts).
+  const deadline = deadlines.add(request.timeoutMs, { onDeadline: () => stop(GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded') });
   const unlisten = request.signal.onAbort(() => stop(GRPC.CANCELLED, 'Cancelled on client'));
   start();
 }

@@ -3,6 +3,7 @@ import type { CancelSignal } from '../graph/cancel';
 import { chunksLength } from '../message/chunks';
 import { installCheapAsyncResourceBind } from './grpc-async-bind';
 import { runUnary } from './grpc-call';
+import { Deadlines } from './deadlines';
 import type { UnaryResult } from './grpc-exchange';
 import { requestHeaders } from './grpc-headers';
 import { GrpcSession, TargetHealth } from './grpc-session';
@@ -45,6 +46,8 @@ export type GrpcObserver = (method: string, code: string, seconds: number) => vo
 export class GrpcUpstream {
   readonly #options: GrpcUpstreamOptions;
   readonly #targets = new Map<string, ChannelSet>();
+  /** Per-call deadlines of every target's calls. */
+  readonly #deadlines = new Deadlines();
 
   constructor(options: GrpcUpstreamOptions) {
     this.#options = options;
@@ -56,7 +59,7 @@ export class GrpcUpstream {
   target(target: string): ChannelSet {
     let set = this.#targets.get(target);
     if (set === undefined) {
-      set = new ChannelSet(target, this.#options);
+      set = new ChannelSet(target, this.#options, this.#deadlines);
       this.#targets.set(target, set);
     }
     return set;
@@ -65,6 +68,7 @@ export class GrpcUpstream {
   close(): void {
     for (const set of this.#targets.values()) set.close();
     this.#targets.clear();
+    this.#deadlines.close();
   }
 }
 
@@ -72,9 +76,11 @@ export class ChannelSet {
   readonly target: string;
   readonly #sessions: readonly GrpcSession[];
   readonly #maxBytes: number;
+  readonly #deadlines: Deadlines;
 
-  constructor(target: string, options: GrpcUpstreamOptions) {
+  constructor(target: string, options: GrpcUpstreamOptions, deadlines: Deadlines) {
     this.target = target;
+    this.#deadlines = deadlines;
     this.#maxBytes = options.maxMessageBytes;
     const health = new TargetHealth();
     this.#sessions = Array.from({ length: Math.max(1, options.channelsPerTarget) }, () => new GrpcSession(`http://${target}`, health, options.pingTimeoutMs ?? PING_TIMEOUT_MS));
@@ -102,7 +108,7 @@ export class ChannelSet {
       const left = deadline - Date.now();
       if (left <= 0) end({ code: GRPC.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
       else if (bodyLength(call.body) > this.#maxBytes) end({ code: GRPC.RESOURCE_EXHAUSTED, details: `Attempted to send message with a size larger than ${this.#maxBytes}` });
-      else runUnary(slot, { headers: requestHeaders(call.method, left, call.headers), body: call.body, maxBytes: this.#maxBytes, timeoutMs: left, signal: call.signal }, end);
+      else runUnary(slot, { headers: requestHeaders(call.method, left, call.headers), body: call.body, maxBytes: this.#maxBytes, timeoutMs: left, signal: call.signal }, this.#deadlines, end);
     });
   }
 
