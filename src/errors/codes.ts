@@ -1,7 +1,8 @@
 /**
  * The one error table. Every failure the engine reports carries one of these codes; the code alone
- * decides the HTTP status and the gRPC status a caller sees. README's "Errors" table is generated from
- * this list and a test keeps the two in step.
+ * decides the HTTP status and the gRPC status a caller sees. README's "Errors" table lists the same
+ * codes, statuses and meanings (it may add detail after a meaning), and test/unit/readme.test.ts keeps
+ * the two in step.
  */
 export const GRPC = {
   OK: 0,
@@ -36,15 +37,15 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { http: 405, grpc: GRPC.UNIMPLEMENTED, meaning: 'The path exists but not for this HTTP method.' },
   REQUEST_TIMEOUT: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'The client did not send the whole request in time.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request body is larger than `--max_body_bytes`.' },
-  UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The engine must read a body whose content type it cannot decode.' },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The engine must read a body whose content type or content encoding it cannot decode.' },
   INVALID_ROUTING: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A router answered a route that is not -1, -2 or the index of one of its children.' },
-  INVALID_COMBINER_INPUT: { http: 500, grpc: GRPC.INTERNAL, meaning: 'AVERAGE_COMBINER got outputs it cannot average (not numeric, not 2-D, shapes differ).' },
+  INVALID_COMBINER_INPUT: { http: 500, grpc: GRPC.INTERNAL, meaning: 'AVERAGE_COMBINER got outputs it cannot average (not numeric, or shapes differ).' },
   INTERNAL: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A bug in the engine; the message says where.' },
-  CHILD_STATUS: { http: 0, grpc: GRPC.UNKNOWN, meaning: 'A child answered a status other than 200: its status and body reach the caller unchanged.' },
+  CHILD_STATUS: { http: 0, grpc: GRPC.UNKNOWN, meaning: 'A child answered a status other than 200: its status and body reach a REST caller unchanged; a gRPC caller gets the matching code.' },
   CHILD_UNREACHABLE: { http: 502, grpc: GRPC.UNAVAILABLE, meaning: 'A child could not be reached or broke the connection.' },
   CHILD_BAD_RESPONSE: { http: 502, grpc: GRPC.INTERNAL, meaning: 'A child answered 200 with a body the engine must read but cannot (not JSON, wrong shape, too large).' },
   SHUTTING_DOWN: { http: 503, grpc: GRPC.UNAVAILABLE, meaning: 'The engine is draining and takes no new requests.' },
-  CHILD_TIMEOUT: { http: 504, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'A child did not answer within `seldon.io/rest-timeout` (or the default ceiling).' },
+  CHILD_TIMEOUT: { http: 504, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'A child did not answer in time (`seldon.io/rest-timeout` or `seldon.io/grpc-timeout`, default `--default_rest_timeout`, or the caller\'s deadline).' },
   CLIENT_CLOSED: { http: 499, grpc: GRPC.CANCELLED, meaning: 'The caller went away; the child calls it caused were aborted (never seen by the caller).' },
 } as const satisfies Record<string, ErrorKind>;
 
