@@ -78,7 +78,7 @@ export const SELDON_FLAGS: readonly FlagSpec[] = [
   flag('log_kafka_broker', 'string', '', 'send request logs to this Kafka broker (not supported by infergraph: must stay empty)'),
   flag('log_kafka_topic', 'string', '', 'Kafka topic of request logs (accepted for compatibility; no effect)'),
   flag('full_health_checks', 'bool', 'false', 'readiness calls the children\'s health endpoints instead of TCP connects'),
-  flag('debug', 'bool', 'false', 'development logging (human-readable)', { shownDefault: '$SELDON_DEBUG, else false' }),
+  flag('debug', 'bool', 'false', 'accepted for compatibility; logs stay JSON (see --log_level)', { shownDefault: '$SELDON_DEBUG, else false' }),
   flag('log_level', 'string', 'INFO', 'DEBUG, INFO, WARNING (or WARN), ERROR or FATAL; case-insensitive', {
     shownDefault: '$SELDON_LOG_LEVEL, else INFO',
   }),
@@ -155,6 +155,7 @@ function describeFlag(spec: FlagSpec): string {
 export function helpText(): string {
   return [
     'Usage: infergraph [flags]',
+    '       infergraph bench --file <graph> [options]   (load against a graph; infergraph bench --help)',
     '',
     'infergraph serves a Seldon Core v1 inference graph: a drop-in replacement for Seldon\'s executor.',
     'The graph comes from --demo, else --file, else $ENGINE_PREDICTOR.',

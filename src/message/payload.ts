@@ -99,7 +99,8 @@ export class Payload {
 
   /**
    * The body decoded to its JSON value. A protobuf body is decoded through its codec; a form body
-   * (`application/x-www-form-urlencoded`) from its `json` field, as Seldon's Python wrapper accepts it.
+   * (`application/x-www-form-urlencoded`) from its `json` field, or as a whole when it has none, as
+   * Seldon's Python wrapper reads it.
    * Throws BAD_REQUEST_JSON naming `what` when the bytes cannot be read; callers that read a child's
    * answer convert that to CHILD_BAD_RESPONSE.
    */
@@ -109,7 +110,7 @@ export class Payload {
       this.#json = this.proto.codec.toJson(this.proto.type, this.body);
     } else {
       const bytes = this.decodedBody(what);
-      const text = isFormEncoded(this.contentType) ? formJsonField(bytes, what) : bytes.toString('utf8');
+      const text = isFormEncoded(this.contentType) ? formJsonField(bytes) : bytes.toString('utf8');
       try {
         this.#json = JSON.parse(text);
       } catch (err) {
@@ -163,10 +164,18 @@ function isFormEncoded(contentType: string): boolean {
   return contentType.toLowerCase().startsWith('application/x-www-form-urlencoded');
 }
 
-function formJsonField(body: Buffer, what: string): string {
-  const json = new URLSearchParams(body.toString('utf8')).get('json');
-  if (json === null) throw engineError('BAD_REQUEST_JSON', `${what} is form-encoded but has no json field`);
-  return json;
+/**
+ * The JSON text of a form body: its `json` field, else the body itself, as Seldon's Python wrapper
+ * reads it (`request.get_json(force=True)`): `curl -d '{...}'` sends JSON with the form content type.
+ */
+function formJsonField(body: Buffer): string {
+  const text = body.toString('utf8');
+  return new URLSearchParams(text).get('json') ?? text;
+}
+
+/** True when the engine can read a body of this content type as JSON: JSON text, or a form (see formJsonField). */
+export function isReadableAsJson(contentType: string): boolean {
+  return isJsonContentType(contentType) || isFormEncoded(contentType);
 }
 
 /** True when a body of this content type is JSON text the engine may read. */

@@ -405,6 +405,10 @@ describe('SIMPLE_ROUTER over [SIMPLE_MODEL, MODEL]', () => {
     const status = (JSON.parse(bad.text) as { status: { reason: string; info: string } }).status;
     assert.equal(status.reason, 'BAD_REQUEST_JSON');
     assert.match(status.info, /request body is not valid JSON/);
+    // A form body is read from its json field, else as a whole (curl -d sends JSON as a form).
+    assertOk(await engine.post(PREDICT, '{"data":{"ndarray":[[1,2]]}}', { 'content-type': 'application/x-www-form-urlencoded' }), expected);
+    const badForm = await engine.post(PREDICT, 'garbage', { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(badForm.status, 400, badForm.text);
     // A body of another type (here binary) is not read: a model may take it.
     assertOk(await engine.post(PREDICT, 'not json either', { 'content-type': 'application/octet-stream' }), expected);
     assertOk(await post(engine, '{"data":{"ndarray":[[1,2]]}}'), expected);

@@ -1,6 +1,6 @@
 import { EngineError, engineError } from '../../errors';
 import type { Unit } from '../../graph/unit';
-import { isJsonContentType, Payload } from '../../message/payload';
+import { isReadableAsJson, Payload } from '../../message/payload';
 import type { BuiltinUnit } from '../registry';
 
 /**
@@ -33,11 +33,12 @@ export const simpleModel: BuiltinUnit = {
  * SIMPLE_MODEL stands in for a model, and a model refuses a body that is not JSON (so did the Java
  * engine, whose answer this is: 400 "Invalid JSON"). Without this check a graph of built-ins would
  * answer 200 to any bytes. A JSON body is parsed to check it (a few µs for the small messages such
- * graphs get); protobuf was checked on receipt; form, multipart and binary bodies are not read.
+ * graphs get), a form body through its `json` field or as a whole (see Payload.json); protobuf was
+ * checked on receipt; multipart and binary bodies are not read.
  * Input that another node's child answered is that child's fault: CHILD_BAD_RESPONSE.
  */
 function checkInput(msg: Payload): void {
-  if (msg.proto !== undefined || !isJsonContentType(msg.contentType)) return;
+  if (msg.proto !== undefined || !isReadableAsJson(msg.contentType)) return;
   if (msg.origin === undefined) {
     msg.json('request body');
     return;
