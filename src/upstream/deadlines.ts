@@ -34,7 +34,7 @@ export class Deadline {
  * The deadlines of calls that all have the same duration, in one linked list with one timer.
  *
  * Why not a setTimeout per call: at one connection Node creates and tears down its timer list (and
- * the libuv timer's ref) on every call, ~2.5 µs of a ~100 µs request. Here a call links a node at
+ * the libuv timer's ref) on every call, ~2 µs of a ~120 µs request. Here a call links a node at
  * the tail and unlinks it when done, O(1) and allocation-light. Since every deadline here has the
  * same duration, the list is sorted by expiry; the timer is armed for the head's expiry and, when
  * it fires, expires every deadline that has passed and re-arms for the next. Deadlines are as
