@@ -1,7 +1,7 @@
 import type { ClientHttp2Session, OutgoingHttpHeaders } from 'node:http2';
 import { GRPC } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
-import type { Deadlines } from './deadlines';
+import type { Deadlines } from '../graph/deadlines';
 import { exchangeUnary, type CancelExchange, type UnaryResult } from './grpc-exchange';
 import type { GrpcSession } from './grpc-session';
 

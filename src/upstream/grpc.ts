@@ -3,7 +3,7 @@ import type { CancelSignal } from '../graph/cancel';
 import { chunksLength } from '../message/chunks';
 import { installCheapAsyncResourceBind } from './grpc-async-bind';
 import { runUnary } from './grpc-call';
-import { Deadlines } from './deadlines';
+import { Deadlines } from '../graph/deadlines';
 import type { UnaryResult } from './grpc-exchange';
 import { requestHeaders } from './grpc-headers';
 import { GrpcSession, TargetHealth } from './grpc-session';

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
-import { Deadlines, type Deadline, type DeadlineOwner } from './deadlines';
+import { Deadlines, type Deadline, type DeadlineOwner } from '../graph/deadlines';
 
 /** One finished child answer, whatever its status. */
 export interface HttpReply {

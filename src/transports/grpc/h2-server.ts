@@ -2,6 +2,7 @@ import { createSecureServer, createServer, type Http2SecureServer, type Http2Ser
 import type { AddressInfo } from 'node:net';
 import { Server, type handleBidiStreamingCall, type MethodDefinition, type ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { GRPC } from '../../errors';
+import { Deadlines } from '../../graph/deadlines';
 import { BidiCall } from './h2-streaming';
 import { receiveUnary, sendStatus, type MessageLimits, type UnaryHandler } from './h2-unary';
 
@@ -31,6 +32,8 @@ export interface ListenOptions {
 export class GrpcH2Server extends Server {
   readonly #routes = new Map<string, Route>();
   readonly #limits: MessageLimits;
+  /** The callers' deadlines of the unary calls in flight. */
+  readonly #deadlines = new Deadlines();
   readonly #servers: Array<Http2Server | Http2SecureServer> = [];
   readonly #sessions = new Set<ServerHttp2Session>();
   /** Settles once every listener closed (tryShutdown may be called more than once). */
@@ -81,7 +84,11 @@ export class GrpcH2Server extends Server {
   override tryShutdown(callback: (error?: Error) => void): void {
     this.#closed ??= Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
     for (const session of this.#sessions) session.close();
-    void this.#closed.then(() => callback());
+    void this.#closed.then(() => {
+      // Every call has ended with its connection: no deadline is left to fire.
+      this.#deadlines.close();
+      callback();
+    });
   }
 
   /** Drops every connection and the calls on them. */
@@ -108,7 +115,7 @@ export class GrpcH2Server extends Server {
     const path = headers[':path'] ?? '';
     const route = this.#routes.get(path);
     if (route === undefined) sendStatus(stream, GRPC.UNIMPLEMENTED, `The server does not implement the method ${path}`);
-    else if (route.kind === 'unary') receiveUnary(stream, headers, this.#limits, route.handler);
+    else if (route.kind === 'unary') receiveUnary(stream, headers, this.#limits, this.#deadlines, route.handler);
     else BidiCall.start(stream, headers, route.method, route.handler, this.#limits);
   }
 }

@@ -1,6 +1,7 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { GRPC } from '../../errors';
 import { Cancel, type CancelSignal } from '../../graph/cancel';
+import type { Deadline, DeadlineOwner, Deadlines } from '../../graph/deadlines';
 import { chunksLength } from '../../message/chunks';
 import { CallStatus, FrameDecoder, frameMessage, type Frame } from './h2-frames';
 
@@ -26,7 +27,7 @@ const COPY_LIMIT = 16 * 1024;
  * or `fail`, once. `signal` aborts when the caller cancels (RST_STREAM, connection lost) or the
  * call's deadline (`grpc-timeout`) passes; the caller then gets DEADLINE_EXCEEDED, as from grpc-js.
  */
-export class UnaryCall {
+export class UnaryCall implements DeadlineOwner {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   /** The caller's deadline (epoch ms), if it sent `grpc-timeout`. */
@@ -36,18 +37,18 @@ export class UnaryCall {
   readonly #stream: ServerHttp2Stream;
   readonly #cancel = new Cancel();
   readonly #sendLimit: number;
-  #timer: NodeJS.Timeout | undefined;
+  #deadline: Deadline | undefined;
   #done = false;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, request: readonly Buffer[], deadline: number | undefined, sendLimit: number) {
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, request: readonly Buffer[], deadline: number | undefined, sendLimit: number, deadlines: Deadlines) {
     this.path = headers[':path'] ?? '';
     this.headers = headers;
     this.deadline = deadline;
     this.request = request;
     this.#stream = stream;
     this.#sendLimit = sendLimit;
-    // Capped: Node turns a delay over 2^31-1 ms into 1 ms.
-    if (deadline !== undefined) this.#timer = setTimeout(() => this.#expire(), Math.min(Math.max(0, deadline - Date.now()), 2_147_483_647));
+    // A deadline list rather than a setTimeout per call (see graph/deadlines.ts).
+    if (deadline !== undefined) this.#deadline = deadlines.add(Math.max(0, deadline - Date.now()), this);
     stream.once('close', () => {
       if (this.#finish()) this.#cancel.abort(new Error('the gRPC caller cancelled the call'));
     });
@@ -96,8 +97,8 @@ export class UnaryCall {
     sendStatus(this.#stream, code, details, headers);
   }
 
-  #expire(): void {
-    this.#timer = undefined;
+  /** The caller's deadline passed. */
+  onDeadline(): void {
     if (!this.#finish()) return;
     sendStatus(this.#stream, GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded');
     this.#cancel.abort(new Error('the gRPC caller\'s deadline passed'));
@@ -107,7 +108,7 @@ export class UnaryCall {
   #finish(): boolean {
     if (this.#done) return false;
     this.#done = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#deadline?.clear();
     return true;
   }
 }
@@ -136,7 +137,7 @@ export type UnaryHandler = (call: UnaryCall) => void;
  * Reads the request of a unary call (exactly one message, within the receive limit), then starts it.
  * A request that cannot be read gets the status grpc-js gives it.
  */
-export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, limits: MessageLimits, handler: UnaryHandler): void {
+export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, limits: MessageLimits, deadlines: Deadlines, handler: UnaryHandler): void {
   let deadline: number | undefined;
   const timeout = headers['grpc-timeout'];
   if (timeout !== undefined) {
@@ -176,7 +177,7 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
         sendStatus(stream, status.code, status.message);
         return;
       }
-      handler(new UnaryCall(stream, headers, request, deadline, limits.send));
+      handler(new UnaryCall(stream, headers, request, deadline, limits.send, deadlines));
     }
   });
 }

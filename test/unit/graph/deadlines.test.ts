@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadlines, type DeadlineOwner } from '../../../src/upstream/deadlines';
+import { Deadlines, type DeadlineOwner } from '../../../src/graph/deadlines';
 
 /** An owner that records when (ms since `t0`) its deadline fired. */
 function owner(t0: number, fired: Map<string, number>, name: string): DeadlineOwner {
