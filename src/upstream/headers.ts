@@ -16,8 +16,7 @@ const NOT_FORWARDED = new Set([
  */
 export function forwardHeaders(incoming: IncomingHttpHeaders, puid: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const named = incoming.connection;
-  const extra = named === undefined ? undefined : new Set(named.toLowerCase().split(',').map((s) => s.trim()));
+  const extra = connectionNamed(incoming.connection);
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || NOT_FORWARDED.has(name) || extra?.has(name) === true) continue;
@@ -25,4 +24,13 @@ export function forwardHeaders(incoming: IncomingHttpHeaders, puid: string): Rec
   }
   out['seldon-puid'] = puid;
   return out;
+}
+
+/**
+ * The headers a `Connection` value names (RFC 9110 section 7.6.1), undefined when it names none
+ * beyond those never forwarded: the usual `keep-alive` or `close` needs no set on every request.
+ */
+function connectionNamed(value: string | undefined): Set<string> | undefined {
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return undefined;
+  return new Set(value.toLowerCase().split(',').map((s) => s.trim()));
 }

@@ -10,3 +10,11 @@ test('forwards end-to-end headers, drops hop-by-hop and payload headers, sets th
   }, 'p-1');
   assert.deepEqual(out, { authorization: 'Bearer t', 'x-custom': 'v', 'seldon-puid': 'p-1', 'accept-encoding': 'gzip' });
 });
+
+test('Connection: the usual keep-alive or close forwards the rest; any other value drops the headers it names, in any case', () => {
+  for (const connection of ['keep-alive', 'Keep-Alive', 'close']) {
+    assert.deepEqual(forwardHeaders({ connection, 'keep-alive': 'timeout=5', 'x-custom': 'v' }, 'p'), { 'x-custom': 'v', 'seldon-puid': 'p' });
+  }
+  assert.deepEqual(forwardHeaders({ connection: 'Close, X-Hop', 'x-hop': 's', 'x-custom': 'v' }, 'p'), { 'x-custom': 'v', 'seldon-puid': 'p' });
+  assert.deepEqual(forwardHeaders({ connection: 'x-custom', 'x-custom': 'v' }, 'p'), { 'seldon-puid': 'p' });
+});
