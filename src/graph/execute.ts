@@ -42,9 +42,15 @@ function run(node: PlanNode, msg: Payload, ctx: CallContext): Promise<Payload> {
   } catch (err) {
     return Promise.reject(err);
   }
+  if (node.children.length === 0 && node.transformOutput === undefined) {
+    // A leaf (most MODELs): its one step is its output, so no `then` of its own. Its route is
+    // recorded now; only a successful request reads it (routing injection).
+    ctx.routing.set(node.name, ROUTE_ALL);
+    return input;
+  }
   return input.then((out) => {
     ctx.routing.set(node.name, ROUTE_ALL);
-    return node.children.length === 0 && node.transformOutput === undefined ? out : afterInput(node, out, ctx);
+    return afterInput(node, out, ctx);
   });
 }
 

@@ -53,7 +53,7 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
       timeoutMs: ctx.deadline === undefined ? options.timeoutMs : Math.max(0, Math.min(options.timeoutMs, ctx.deadline - Date.now())),
       signal: ctx.signal,
       node: node.name,
-    }).then((reply) => {
+    }, (reply) => {
       options.observe(path, method === 'POST' ? 'post' : 'get', statusLabel(reply.status), (performance.now() - started) / 1000);
       return replyPayload(reply, node.name, path);
     });

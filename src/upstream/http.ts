@@ -68,11 +68,15 @@ export class HttpUpstream {
     return pool;
   }
 
-  /** Sends one request and resolves with the child's answer (any status); rejects with an EngineError. */
-  request(pool: Pool, call: HttpCall): Promise<HttpReply> {
+  /**
+   * Sends one request and resolves with what `onReply` makes of the child's answer (any status);
+   * rejects with an EngineError, or with what `onReply` throws. `onReply` runs as the answer ends,
+   * so a call costs one promise, not two.
+   */
+  request<T>(pool: Pool, call: HttpCall, onReply: (reply: HttpReply) => T): Promise<T> {
     const deadlines = this.#deadlines;
-    return new Promise<HttpReply>((resolve, reject) => {
-      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, deadlines, resolve, reject));
+    return new Promise<T>((resolve, reject) => {
+      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, deadlines, onReply, resolve, reject));
     });
   }
 
@@ -113,12 +117,13 @@ function dispatchOptions(call: HttpCall): Dispatcher.DispatchOptions {
 
 type Controller = Dispatcher.DispatchController;
 
-/** undici handler that collects the answer into one Buffer, with deadline and abort handling. */
-class ReplyCollector implements Dispatcher.DispatchHandler, DeadlineOwner {
+/** undici handler that collects the answer's chunks, with deadline and abort handling. */
+class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
   readonly #call: HttpCall;
   readonly #max: number;
-  readonly #resolve: (reply: HttpReply) => void;
-  readonly #reject: (err: EngineError) => void;
+  readonly #onReply: (reply: HttpReply) => T;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (err: unknown) => void;
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #status = 0;
@@ -130,9 +135,10 @@ class ReplyCollector implements Dispatcher.DispatchHandler, DeadlineOwner {
   #done = false;
   #unlisten: (() => void) | undefined;
 
-  constructor(call: HttpCall, max: number, deadlines: Deadlines, resolve: (reply: HttpReply) => void, reject: (err: EngineError) => void) {
+  constructor(call: HttpCall, max: number, deadlines: Deadlines, onReply: (reply: HttpReply) => T, resolve: (value: T) => void, reject: (err: unknown) => void) {
     this.#call = call;
     this.#max = max;
+    this.#onReply = onReply;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#unlisten = call.signal.onAbort((reason) => this.#fail(engineError('CLIENT_CLOSED', `call to node "${call.node}" (${call.url}) aborted: ${abortReason(reason)}`)));
@@ -158,8 +164,18 @@ class ReplyCollector implements Dispatcher.DispatchHandler, DeadlineOwner {
     this.#done = true;
     this.#deadline?.clear();
     this.#unlisten?.();
-    if (result instanceof EngineError) this.#reject(result);
-    else this.#resolve(result);
+    if (result instanceof EngineError) {
+      this.#reject(result);
+      return;
+    }
+    let value: T;
+    try {
+      value = this.#onReply(result);
+    } catch (err) {
+      this.#reject(err);
+      return;
+    }
+    this.#resolve(value);
   }
 
   onRequestStart(controller: Controller): void {

@@ -42,14 +42,10 @@ export function createRestServer(deps: HttpServerDeps): Server {
     connectionsCheckingInterval: 1000,
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const failed = (err: unknown): void => {
-      deps.logger.error('unexpected failure in the REST handler', { error: String(err) });
-      sendError(res, [], toEngineError(err));
-    };
     try {
-      handle(req, res, routes, deps).catch(failed);
+      handle(req, res, routes, deps)?.catch((err: unknown) => unexpectedFailure(res, deps, err));
     } catch (err) {
-      failed(err);
+      unexpectedFailure(res, deps, err);
     }
   };
   if (config.tls !== undefined) {
@@ -58,15 +54,19 @@ export function createRestServer(deps: HttpServerDeps): Server {
   return createHttpServer(options, handler);
 }
 
-/** What handle() returns when it answered synchronously. */
-const DONE = Promise.resolve();
+/** A failure nothing else caught (a bug): logged, and a 500 if the answer has not started. */
+function unexpectedFailure(res: ServerResponse, deps: HttpServerDeps, err: unknown): void {
+  deps.logger.error('unexpected failure in the REST handler', { error: String(err) });
+  sendError(res, [], toEngineError(err));
+}
 
 /**
- * One request: route, Seldon's headers, then the answer. Promise chains rather than async functions
- * on this path (here, serveGraph, answerOf): each async frame and await is allocation and
- * scheduling on every request.
+ * One request: route, Seldon's headers, then the answer. Returns a promise only for the routes
+ * answered asynchronously outside serveGraph (readiness, metrics); serveGraph handles its own
+ * failures. Promise chains rather than async functions on this path (here, serveGraph, answerOf):
+ * each async frame and await is allocation and scheduling on every request.
  */
-function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> {
+function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): Promise<void> | undefined {
   const started = performance.now();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -78,24 +78,24 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
 
   if (match === undefined) {
     sendError(res, headers, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
-    return DONE;
+    return undefined;
   }
   const { route } = match;
   if (method === 'OPTIONS' && route.methods.includes('OPTIONS')) {
     empty(res, headers, 200);
-    return DONE;
+    return undefined;
   }
   const service = route.service;
   if (!route.methods.includes(method)) {
     headers.push('Allow', route.allow);
     sendError(res, headers, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`));
     if (service !== undefined) deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000);
-    return DONE;
+    return undefined;
   }
   switch (route.kind) {
     case 'live':
       empty(res, headers, 200);
-      return DONE;
+      return undefined;
     case 'ready':
     case 'readiness':
       return deps.service.ready().then((ready) => empty(res, headers, ready ? 200 : 503));
@@ -105,21 +105,17 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
         res.writeHead(200, headers);
         res.end(text);
       });
-    default: {
-      const waits = new WaitClock();
-      return serveGraph(req, res, headers, match, puid, waits, deps).then(() => {
-        // Recorded once the answer is written (not when nothing could be: the client had gone).
-        if (service !== undefined && res.headersSent) {
-          const elapsedMs = performance.now() - started;
-          deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
-          deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
-        }
-      });
-    }
+    default:
+      serveGraph(req, res, headers, match, puid, started, deps);
+      return undefined;
   }
 }
 
-function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, waits: WaitClock, deps: HttpServerDeps): Promise<void> {
+/**
+ * A graph route: runs it and answers, then records the server metrics. One `then` with both
+ * handlers for the whole request (not then/catch/then/catch: each is a promise and a job).
+ */
+function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, started: number, deps: HttpServerDeps): void {
   const abort = new Cancel();
   // A client that goes away aborts every child call it caused (Seldon let them run, quirk 25).
   res.on('close', () => {
@@ -127,6 +123,7 @@ function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[]
   });
   const forwarded = forwardHeaders(req.headers, puid);
   const span = deps.tracing?.httpServerSpan(match.route.kind, req.method ?? 'GET', req.url ?? '/', forwarded, puid);
+  const waits = new WaitClock();
   const ctx: CallContext = { puid, headers: span?.headers ?? forwarded, signal: abort, routing: new Map(), waits, trace: span?.trace };
   let answer: Promise<Payload>;
   try {
@@ -134,28 +131,52 @@ function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[]
   } catch (err) {
     answer = Promise.reject(err);
   }
-  return answer
-    .then((payload) => {
-      sendPayload(res, headers, payload);
-      span?.end(res.statusCode);
-    })
-    .catch((err: unknown) => {
-      const error = toEngineError(err);
-      logFailure(deps.logger, error, puid, match);
-      if (error.code === 'CLIENT_CLOSED' && abort.aborted) return span?.end(499, error); // nobody to answer
-      if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
-      sendError(res, headers, error);
-      span?.end(res.statusCode, error);
-    });
+  answer.then(
+    (payload) => {
+      try {
+        sendPayload(res, headers, payload);
+        span?.end(res.statusCode);
+      } catch (err) {
+        unexpectedFailure(res, deps, err);
+      }
+      recordServed(req, res, match, started, waits, deps);
+    },
+    (err: unknown) => {
+      try {
+        const error = toEngineError(err);
+        logFailure(deps.logger, error, puid, match);
+        if (error.code === 'CLIENT_CLOSED' && abort.aborted) {
+          span?.end(499, error); // nobody to answer
+        } else {
+          if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
+          sendError(res, headers, error);
+          span?.end(res.statusCode, error);
+        }
+      } catch (e) {
+        unexpectedFailure(res, deps, e);
+      }
+      recordServed(req, res, match, started, waits, deps);
+    },
+  );
+}
+
+/** The server metrics of a graph route, once the answer is written (not when nothing could be: the client had gone). */
+function recordServed(req: IncomingMessage, res: ServerResponse, match: RouteMatch, started: number, waits: WaitClock, deps: HttpServerDeps): void {
+  const service = match.route.service;
+  if (service === undefined || !res.headersSent) return;
+  const method = req.method ?? 'GET';
+  const elapsedMs = performance.now() - started;
+  deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
+  deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
 }
 
 /** The answer of a graph route (predictions, feedback, status, metadata, graph metadata). */
 function answerOf(req: IncomingMessage, match: RouteMatch, ctx: CallContext, deps: HttpServerDeps): Promise<Payload> {
   switch (match.route.kind) {
     case 'predictions':
-      return requestPayload(req, deps).then((msg) => deps.service.predict(msg, ctx));
+      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.predict(requestPayload(req, body), ctx));
     case 'feedback':
-      return requestPayload(req, deps).then((msg) => deps.service.feedback(msg, ctx));
+      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.feedback(requestPayload(req, body), ctx));
     case 'status':
       return deps.service.status(match.model, ctx);
     case 'metadata':
@@ -177,8 +198,8 @@ function lingerAfterRefusal(req: IncomingMessage, res: ServerResponse, draining:
   req.once('end', () => req.socket.end());
 }
 
-function requestPayload(req: IncomingMessage, deps: HttpServerDeps): Promise<Payload> {
-  return readBody(req, deps.config.maxBodyBytes).then((body) => new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding'])));
+function requestPayload(req: IncomingMessage, body: Buffer[]): Payload {
+  return new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']));
 }
 
 /**
