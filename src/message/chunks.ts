@@ -47,3 +47,34 @@ export function sliceChunks(chunks: readonly Buffer[], start: number, end: numbe
 export function joinChunks(chunks: readonly Buffer[]): Buffer {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
+
+/** Chunks appended between two checks of appendChunk. */
+const CHECK_EVERY = 1024;
+/** Below this average size, the chunks appended since the last check are joined into one. */
+const SMALL_AVERAGE = 1024;
+
+/**
+ * Appends a chunk to a list that collects a message, and returns the new `mark` (pass 0 for a new
+ * list, then what the last call returned). A peer can send a body in 1-byte pieces (HTTP/1 chunks,
+ * HTTP/2 DATA frames), and each piece held as its own Buffer costs ~100 bytes of objects and keeps
+ * the whole socket read it came from alive: 100 MB sent that way took 6.7 GB. So every CHECK_EVERY
+ * chunks, if those average under SMALL_AVERAGE bytes, they are copied into one; each byte is copied
+ * at most once, and the usual chunks (64 KiB socket reads, 16 KiB DATA frames) never are. Empty
+ * chunks are dropped.
+ */
+export function appendChunk(chunks: Buffer[], chunk: Buffer, mark: number): number {
+  if (chunk.length === 0) return mark;
+  chunks.push(chunk);
+  const n = chunks.length;
+  if (n - mark < CHECK_EVERY) return mark;
+  let size = 0;
+  for (let i = mark; i < n; i++) size += (chunks[i] as Buffer).length;
+  if (size < CHECK_EVERY * SMALL_AVERAGE) {
+    const joined = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (let i = mark; i < n; i++) at += (chunks[i] as Buffer).copy(joined, at);
+    chunks.length = mark;
+    chunks.push(joined);
+  }
+  return chunks.length;
+}

@@ -1,6 +1,6 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader, type OutgoingHttpHeaders } from 'node:http2';
 import { GRPC } from '../errors';
-import { byteAt, chunksLength, sliceChunks, uint32At } from '../message/chunks';
+import { appendChunk, byteAt, chunksLength, sliceChunks, uint32At } from '../message/chunks';
 import { grpcMessage } from './grpc-headers';
 
 /**
@@ -50,6 +50,8 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   let details = '';
   let streamError: (Error & { code?: string }) | undefined;
   const chunks: Buffer[] = [];
+  /** appendChunk's mark. */
+  let mark = 0;
   let received = 0;
   let declared = -1;
 
@@ -75,11 +77,19 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   });
   stream.on('data', (chunk: Buffer) => {
     if (finished) return;
-    chunks.push(chunk);
+    mark = appendChunk(chunks, chunk, mark);
     received += chunk.length;
     if (declared < 0 && received >= PREFIX) {
       declared = uint32At(chunks, 1);
-      if (declared > maxBytes) cancel(GRPC.RESOURCE_EXHAUSTED, `Received message larger than max (${declared} vs ${maxBytes})`);
+      if (declared > maxBytes) {
+        cancel(GRPC.RESOURCE_EXHAUSTED, `Received message larger than max (${declared} vs ${maxBytes})`);
+        return;
+      }
+    }
+    // Bytes past the one message are refused now, not held until the child ends its answer.
+    if (declared >= 0 && received > PREFIX + declared) {
+      finish(readAnswer(chunks, received));
+      if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     }
   });
   stream.on('trailers', readStatus);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
+import { appendChunk } from '../message/chunks';
 import { Deadlines, type Deadline, type DeadlineOwner } from '../graph/deadlines';
 
 /** One finished child answer, whatever its status. */
@@ -125,6 +126,8 @@ class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
   readonly #resolve: (value: T) => void;
   readonly #reject: (err: unknown) => void;
   readonly #chunks: Buffer[] = [];
+  /** appendChunk's mark. */
+  #mark = 0;
   #size = 0;
   #status = 0;
   #contentType = '';
@@ -197,7 +200,7 @@ class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
       controller.abort(this.#failure);
       return;
     }
-    this.#chunks.push(chunk);
+    this.#mark = appendChunk(this.#chunks, chunk, this.#mark);
   }
 
   onResponseEnd(): void {

@@ -1,6 +1,6 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { GRPC } from '../../errors';
-import { chunksLength, joinChunks, sliceChunks, uint32At } from '../../message/chunks';
+import { appendChunk, chunksLength, joinChunks, sliceChunks, uint32At } from '../../message/chunks';
 
 /**
  * gRPC length-prefixed messages on a raw HTTP/2 stream (gRPC over HTTP/2 spec, "Length-Prefixed-Message"):
@@ -32,6 +32,8 @@ export type Frame = readonly Buffer[];
 export class FrameDecoder {
   readonly #maxBytes: number;
   #chunks: Buffer[] = [];
+  /** appendChunk's mark in #chunks. */
+  #mark = 0;
   #buffered = 0;
   /** Size of the frame being read, prefix included; -1 until its prefix is in. */
   #frame = -1;
@@ -56,7 +58,7 @@ export class FrameDecoder {
         return;
       }
     }
-    this.#chunks.push(chunk);
+    this.#mark = appendChunk(this.#chunks, chunk, this.#mark);
     this.#buffered += chunk.length;
     for (;;) {
       if (this.#frame < 0) {
@@ -81,6 +83,7 @@ export class FrameDecoder {
     if (this.#buffered === 0) {
       // The frame is all that is held (the usual end of a large message): hand over the list itself.
       this.#chunks = [];
+      this.#mark = 0;
       return chunks;
     }
     const frame: Buffer[] = [];
@@ -99,6 +102,7 @@ export class FrameDecoder {
       }
     }
     this.#chunks = used === 0 ? chunks : chunks.slice(used);
+    this.#mark = Math.max(0, this.#mark - used);
     return frame;
   }
 }

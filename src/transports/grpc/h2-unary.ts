@@ -158,6 +158,13 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
       failed = true;
       const status = err as CallStatus;
       sendStatus(stream, status.code, status.message);
+      return;
+    }
+    // Any byte past the one message starts a second: refused now, not held until the caller ends
+    // the stream (a caller sending empty messages without end would otherwise fill the heap).
+    if (frames.length > 1 || (frames.length === 1 && decoder.pending > 0)) {
+      failed = true;
+      sendStatus(stream, GRPC.UNIMPLEMENTED, secondMessage(headers));
     }
   });
   stream.once('end', () => {
@@ -166,8 +173,6 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
     const first = frames[0];
     if (first === undefined || decoder.pending > 0) {
       sendStatus(stream, GRPC.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
-    } else if (frames.length > 1) {
-      sendStatus(stream, GRPC.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
     } else {
       let request: readonly Buffer[];
       try {
@@ -180,6 +185,11 @@ export function receiveUnary(stream: ServerHttp2Stream, headers: IncomingHttpHea
       handler(new UnaryCall(stream, headers, request, deadline, limits.send, deadlines));
     }
   });
+}
+
+/** grpc-js's wording. */
+function secondMessage(headers: IncomingHttpHeaders): string {
+  return `Received a second request message for server streaming method ${headers[':path'] ?? ''}`;
 }
 
 const TIMEOUT = /^(\d{1,8})\s*([HMSmun])$/;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { engineError, type EngineError } from '../../errors';
+import { appendChunk } from '../../message/chunks';
 
 /**
  * After a body is refused (413), the engine goes on reading and dropping what the client still
@@ -25,6 +26,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer[]> {
   }
   return new Promise<Buffer[]>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let mark = 0;
     let size = 0;
     let settled = false;
     const onData = (chunk: Buffer): void => {
@@ -36,7 +38,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer[]> {
         reject(tooLarge(size, max));
         return;
       }
-      chunks.push(chunk);
+      mark = appendChunk(chunks, chunk, mark);
     };
     // Listeners stay on the request once it settled (each event fires at most once, `settled`
     // ignores the rest): removing them costs more than the request object living a moment longer.

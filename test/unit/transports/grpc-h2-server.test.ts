@@ -169,6 +169,29 @@ describe('GrpcH2Server unary calls', () => {
     assert.deepEqual(status(await rawCall(port, { ':path': ECHO }, two)), ['12', `Received a second request message for server streaming method ${ECHO}`]);
   });
 
+  test('a second message is refused as it arrives, not when the caller ends the stream (no memory held for it)', async () => {
+    const session = connect(`http://127.0.0.1:${port}`);
+    const callsBefore = calls.length;
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': ECHO, 'content-type': 'application/grpc', te: 'trailers' });
+      const trailers = new Promise<IncomingHttpHeaders>((resolve) => stream.on('trailers', resolve));
+      stream.on('response', (h) => {
+        // A trailers-only answer carries the status in the headers.
+        if (h['grpc-status'] !== undefined) stream.emit('trailers', h);
+      });
+      stream.on('error', () => {});
+      stream.resume();
+      // Empty messages, and the stream left open.
+      stream.write(Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.alloc(0)), frame(Buffer.alloc(0))]));
+      const t = await trailers;
+      assert.deepEqual([t['grpc-status'], decodeURIComponent(String(t['grpc-message']))], ['12', `Received a second request message for server streaming method ${ECHO}`]);
+      assert.equal(calls.length, callsBefore, 'the handler never saw the call');
+      stream.close();
+    } finally {
+      session.close();
+    }
+  });
+
   test('a malformed grpc-timeout: INTERNAL', async () => {
     assert.deepEqual(status(await rawCall(port, { ':path': ECHO, 'grpc-timeout': 'soon' }, frame(Buffer.from([0])))), ['13', 'Invalid grpc-timeout value "soon"']);
   });
