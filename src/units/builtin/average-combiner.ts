@@ -17,9 +17,24 @@ export const averageCombiner: BuiltinUnit = {
   },
   create(node: NodeSpec): Unit {
     const prefix = `AVERAGE_COMBINER node ${JSON.stringify(node.name)}`;
-    return { aggregate: async (msgs): Promise<Payload> => average(msgs, prefix) };
+    return { aggregate: async (msgs): Promise<Payload> => averageChecked(msgs, prefix) };
   },
 };
+
+/**
+ * average(), with an input nested deeper than the stack allows (an ndarray of thousands of levels,
+ * a `meta` of 100,000) refused as such instead of surfacing as an internal error.
+ */
+function averageChecked(msgs: readonly Payload[], prefix: string): Payload {
+  try {
+    return average(msgs, prefix);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw engineError('INVALID_COMBINER_INPUT', `${prefix}: an input is nested too deeply to average (${err.message})`);
+    }
+    throw err;
+  }
+}
 
 /**
  * The mean of `msgs`, keeping the first message's kind, names, meta and status. Sums into one plain

@@ -166,3 +166,17 @@ test('a large tensor is averaged exactly and quickly', async () => {
   assert.deepEqual(out.data.tensor.values, a.map((v) => v + 1));
   assert.ok(ms < 2000, `took ${ms} ms`);
 });
+
+test('inputs nested deeper than the stack allows: INVALID_COMBINER_INPUT, not an internal error', async () => {
+  const deep = (levels: number, inner: string): string => '['.repeat(levels) + inner + ']'.repeat(levels);
+  const deepNdarray = `{"data":{"ndarray":${deep(20_000, '1')}}}`;
+  const deepMeta = `{"meta":{"tags":{"x":${deep(200_000, '1')}}},"data":{"ndarray":[[1]]}}`;
+  for (const bodies of [[deepNdarray, deepNdarray], [deepMeta, '{"data":{"ndarray":[[3]]}}']]) {
+    await assert.rejects(combine(...bodies), (err: unknown) => {
+      assert.ok(err instanceof EngineError);
+      assert.equal(err.code, 'INVALID_COMBINER_INPUT');
+      assert.match(err.message, /^AVERAGE_COMBINER node "avg": an input is nested too deeply to average/);
+      return true;
+    });
+  }
+});
