@@ -9,6 +9,7 @@
  * Only the codec's private Root is changed; the Root the codec exposes stays stock.
  */
 import * as protobuf from 'protobufjs';
+import { isWellFormed, LONE_SURROGATE } from './scalars';
 
 /**
  * What the JSON -> proto converter stores for a Value / ListValue / Struct field: the JSON itself,
@@ -62,6 +63,7 @@ function writeValue(v: unknown, w: protobuf.Writer, depth: number): void {
       w.uint32(T_NUMBER).double(v);
       return;
     case 'string':
+      if (!isWellFormed(v)) throw INVALID;
       w.uint32(T_STRING).string(v);
       return;
     case 'boolean':
@@ -95,6 +97,7 @@ function writeList(items: readonly unknown[], w: protobuf.Writer, depth: number)
 function writeStruct(obj: Record<string, unknown>, w: protobuf.Writer, depth: number): protobuf.Writer {
   if (depth > DEPTH_LIMIT) throw INVALID;
   for (const key of Object.keys(obj)) {
+    if (!isWellFormed(key)) throw INVALID;
     w.uint32(T_ITEM).fork().uint32(T_ITEM).string(key);
     writeValue(obj[key], w.uint32(T_VALUE).fork(), depth + 1);
     w.ldelim().ldelim();
@@ -248,6 +251,7 @@ export function findInvalidJson(json: unknown, path: string, depth = 0): { path:
   if (depth > DEPTH_LIMIT / 2) return { path, detail: `nested deeper than ${DEPTH_LIMIT / 2} levels` };
   switch (typeof json) {
     case 'string':
+      return { path, detail: isWellFormed(json) ? '' : LONE_SURROGATE };
     case 'boolean':
       return { path, detail: '' };
     case 'number':
@@ -255,6 +259,10 @@ export function findInvalidJson(json: unknown, path: string, depth = 0): { path:
     case 'object': {
       if (json === null) return { path, detail: '' };
       if (!Array.isArray(json) && !isPlain(json)) return { path, detail: 'not a plain JSON object' };
+      if (!Array.isArray(json)) {
+        const badKey = Object.keys(json).find((k) => !isWellFormed(k));
+        if (badKey !== undefined) return { path: path === '' ? badKey : `${path}.${badKey}`, detail: `key: ${LONE_SURROGATE}` };
+      }
       const entries: Array<[string, unknown]> = Array.isArray(json) ? json.map((v, i) => [`${path}[${i}]`, v]) : Object.entries(json).map(([k, v]) => [path === '' ? k : `${path}.${k}`, v]);
       for (const [p, v] of entries) {
         const found = findInvalidJson(v, p, depth + 1);

@@ -18,6 +18,8 @@ import {
   int32In,
   int64In,
   isPlainObject,
+  isWellFormed,
+  LONE_SURROGATE,
   stringIn,
   uint32In,
 } from './scalars';
@@ -90,7 +92,7 @@ const PASS_THROUGH: Readonly<Record<string, (x: unknown) => boolean>> = {
   int64: Number.isSafeInteger,
   uint64: (x) => Number.isSafeInteger(x) && (x as number) >= 0,
   bool: (x) => typeof x === 'boolean',
-  string: (x) => typeof x === 'string',
+  string: (x) => typeof x === 'string' && isWellFormed(x),
 };
 
 /** Checks a whole array with one element converter; keeps the array itself when nothing changes. */
@@ -121,6 +123,7 @@ function mapIn(value: FromJson, keepsNull: boolean): FromJson {
     const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(v)) {
       const x = v[key];
+      if (!isWellFormed(key)) fail(child(path, key), `map key: ${LONE_SURROGATE}`);
       if (x === null && !keepsNull) fail(child(path, key), 'null is not allowed as a map value');
       out[key] = value(x, child(path, key));
     }

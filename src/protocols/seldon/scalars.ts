@@ -135,10 +135,23 @@ export function boolIn(v: unknown, path: string): boolean {
   return v;
 }
 
-/** string: only JSON strings. */
+/** string: only JSON strings that UTF-8 can carry. */
 export function stringIn(v: unknown, path: string): string {
   if (typeof v !== 'string') fail(path, `expected a string, got ${describe(v)}`);
+  if (!isWellFormed(v)) fail(path, LONE_SURROGATE);
   return v;
+}
+
+/** Why a string with a lone surrogate is refused. */
+export const LONE_SURROGATE = 'the string has a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text and has no UTF-8 form';
+
+/**
+ * False for a string with a lone surrogate: valid JSON ("\ud800"), but protobuf strings are UTF-8,
+ * and protobufjs would write it as bytes no decoder accepts (ours included), blaming the child.
+ * `String.prototype.isWellFormed` is in Node 20 (V8 11.3), not yet in TypeScript's ES2023 lib.
+ */
+export function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /**

@@ -127,3 +127,18 @@ test('random corruption of valid bytes never escapes as anything but BAD_REQUEST
 test('loading from a folder without the protos fails loudly', () => {
   assert.throws(() => loadSeldonCodec(join(PROTO_DIR, 'missing')), /ENOENT|no such file/);
 });
+
+test('a lone UTF-16 surrogate anywhere a string goes is refused with its path (UTF-8 cannot carry it)', () => {
+  const lone = 'a\ud800b';
+  const why = 'the string has a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not Unicode text and has no UTF-8 form';
+  rejects('SeldonMessage', { strData: lone }, `invalid SeldonMessage JSON at strData: ${why}`);
+  rejects('SeldonMessage', { data: { names: ['x', lone], ndarray: [[1, 2]] } }, `invalid SeldonMessage JSON at data.names[1]: ${why}`);
+  rejects('SeldonMessage', { meta: { tags: { [lone]: 1 } } }, `invalid SeldonMessage JSON at meta.tags.${lone}: map key: ${why}`);
+  rejects('SeldonMessage', { meta: { tags: { t: { deep: ['ok', '\udc00'] } } } }, `invalid SeldonMessage JSON at meta.tags.t.deep[1]: ${why}`);
+  rejects('SeldonMessage', { jsonData: { [lone]: 'v' } }, `invalid SeldonMessage JSON at jsonData.${lone}: key: ${why}`);
+  rejects('SeldonMessage', { data: { ndarray: [['x', lone]] } }, `invalid SeldonMessage JSON at data.ndarray[0][1]: ${why}`);
+  // Paired surrogates (an emoji written as two escapes) are Unicode text and go through.
+  const emoji = '\ud83d\ude00';
+  const back = codec.toJson('SeldonMessage', codec.toProto('SeldonMessage', { strData: emoji, meta: { tags: { [emoji]: emoji } } }));
+  assert.deepEqual(back, { strData: emoji, meta: { tags: { [emoji]: emoji } } });
+});
