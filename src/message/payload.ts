@@ -134,6 +134,17 @@ export class Payload {
     return this.#transcoded;
   }
 
+  /**
+   * The JSON text of this payload, as bytes: a protobuf body transcoded, a form body's `json` field
+   * (see formJsonField), else the body with its Content-Encoding undone. For what embeds the
+   * message in JSON of its own (a combiner's input list).
+   */
+  jsonText(what = 'message'): Buffer {
+    if (this.proto !== undefined) return this.asJson(what).body;
+    const bytes = this.decodedBody(what);
+    return isFormEncoded(this.contentType) ? Buffer.from(formJsonField(bytes)) : bytes;
+  }
+
   /** This payload as protobuf `type`: itself when it already is, else transcoded (once). */
   asProto(type: SeldonMessageType, codec: ProtoCodec, what = 'message'): Payload {
     if (this.proto?.type === type) return this;

@@ -1,7 +1,7 @@
 import { engineError } from '../errors';
 import type { NodeSpec, RemoteStep } from '../graph';
 import type { CallContext, Unit } from '../graph/unit';
-import { Payload } from '../message/payload';
+import { isJsonContentType, Payload } from '../message/payload';
 import { routeFromResponse } from '../message/route-response';
 import type { HttpReply, HttpUpstream } from '../upstream/http';
 
@@ -95,22 +95,24 @@ const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
 /**
- * The combiner's input: the children's outputs joined as a JSON array of their raw bytes (Seldon's
- * wire format, section 3.3), with the first output's content type. Each output must be JSON.
+ * The combiner's input: the children's outputs joined as a JSON array of their JSON text (Seldon's
+ * wire format, section 3.3), with the first output's content type when it is a JSON one. Each output
+ * must be JSON; a protobuf output is transcoded and a form's `json` field taken.
  */
 function aggregateBody(msgs: readonly Payload[], node: string, children: readonly string[]): Payload {
   const parts: Buffer[] = [OPEN];
   msgs.forEach((m, i) => {
-    let json: Payload;
+    let text: Buffer;
     try {
       m.json();
-      json = m.asJson();
+      text = m.jsonText();
     } catch {
       throw engineError('CHILD_BAD_RESPONSE', `combiner "${node}" needs JSON, but the output of child "${children[i] ?? i}" is not JSON`);
     }
     if (i > 0) parts.push(COMMA);
-    parts.push(json.decodedBody());
+    parts.push(text);
   });
   parts.push(CLOSE);
-  return new Payload(Buffer.concat(parts), msgs[0]?.contentType || 'application/json');
+  const first = msgs[0]?.contentType ?? '';
+  return new Payload(Buffer.concat(parts), first !== '' && isJsonContentType(first) ? first : 'application/json');
 }

@@ -70,6 +70,13 @@ const combinerGraph = graphs.prepare(async (onClose) => {
   return { c, a, b, engine: await engineFor(onClose, { spec: predictorSpec(combiner('c', c.port, [model('a', a.port), model('b', b.port)])) }) };
 });
 
+const formCombiner = graphs.prepare(async (onClose) => {
+  // Models that answer what they got, content type included (a form in, a form out).
+  const echo = (call: { text: string; headers: Readonly<Record<string, string | string[] | undefined>> }) => ({ body: call.text, headers: { 'content-type': String(call.headers['content-type']) } });
+  const [c, a, b] = await Promise.all([childFor(onClose, () => rawJson('{"strData":"combined"}')), childFor(onClose, echo), childFor(onClose, echo)]);
+  return { c, a, b, engine: await engineFor(onClose, { spec: predictorSpec(combiner('c', c.port, [model('a', a.port), model('b', b.port)])) }) };
+});
+
 const average2 = graphs.prepare(async (onClose) => {
   const [a, b] = await Promise.all([scriptedFor(onClose, rawJson('{}')), scriptedFor(onClose, rawJson('{}'))]);
   const graph = builtin('avg', 'AVERAGE_COMBINER', [model('a', a.server.port), model('b', b.server.port)]);
@@ -314,6 +321,20 @@ describe('COMBINER over two MODEL children', () => {
     assert.equal(call?.headers['seldon-puid'], 'comb-1');
   });
   after(() => combinerGraph.close());
+});
+
+describe('COMBINER over children answering a form', () => {
+  test('/aggregate receives the JSON of each form (its json field) as application/json, not the form bytes', async () => {
+    const { c, a, engine } = await formCombiner.get();
+    const form = `json=${encodeURIComponent('{"strData":"in"}')}`;
+    const reply = await engine.post(PREDICT, form, { 'content-type': 'application/x-www-form-urlencoded' });
+    assertOk(reply, '{"strData":"combined"}');
+    assert.equal(a.calls[0]?.text, form);
+    const call = c.calls[0];
+    assert.equal(call?.text, '[{"strData":"in"},{"strData":"in"}]');
+    assert.equal(call?.headers['content-type'], 'application/json');
+  });
+  after(() => formCombiner.close());
 });
 
 describe('AVERAGE_COMBINER over two REST models', () => {
