@@ -30,6 +30,7 @@ export interface ErrorKind {
 }
 
 export const ERROR_CODES = {
+  BAD_REQUEST: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The request is not valid HTTP/1.1 (request line, headers or body framing); the connection is closed after the answer.' },
   BAD_REQUEST_JSON: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A body the engine must read is not valid JSON, or not the JSON shape it needs.' },
   BAD_FEEDBACK_ROUTING: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A feedback `response.meta.routing` entry names a child that does not exist (or -2).' },
   NOT_FOUND: { http: 404, grpc: GRPC.UNIMPLEMENTED, meaning: 'No route has this path.' },
@@ -38,6 +39,7 @@ export const ERROR_CODES = {
   REQUEST_TIMEOUT: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'The client did not send the whole request in time.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request body is larger than `--max_body_bytes`.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The engine must read a body whose content type or content encoding it cannot decode.' },
+  HEADERS_TOO_LARGE: { http: 431, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request line and headers are larger than Node\'s limit (16 KiB unless `node --max-http-header-size` says otherwise).' },
   INVALID_ROUTING: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A router answered a route that is not -1, -2 or the index of one of its children.' },
   INVALID_COMBINER_INPUT: { http: 500, grpc: GRPC.INTERNAL, meaning: 'AVERAGE_COMBINER got outputs it cannot average (not numeric, or shapes differ).' },
   INTERNAL: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A bug in the engine; the message says where.' },

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { closedPort, restEndpoint, startChild, type ChildReply, type ChildServer } from '../helpers/child-server';
 import { startEngine, type RunningEngine } from '../helpers/engine';
 import { parseErrorBody, rawRequest, UUID_V4, type RawReply } from '../helpers/raw-http';
@@ -263,5 +264,67 @@ describe('HTTP surface, CORS from the environment and a child that is down', () 
     }
     const live = await rawRequest(engine.port, { path: '/live' });
     assert.equal(live.status, 200);
+  });
+});
+
+/** Writes raw bytes on a fresh connection (then, optionally, waits), and reads until the engine closes it. */
+function rawExchange(port: number, bytes: string): Promise<{ status: number; head: string; body: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes, 'latin1'));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const at = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(text.slice(9, 12)), head: text.slice(0, at + 2), body: text.slice(at + 4), ms: performance.now() - started });
+    });
+  });
+}
+
+describe('requests Node cannot parse, or that come too slowly: the engine\'s JSON errors, then the connection closes', () => {
+  let engine: RunningEngine;
+
+  before(async () => {
+    const graph = { name: 'm', type: 'MODEL', implementation: 'SIMPLE_MODEL', children: [] };
+    engine = await startEngine({ spec: { name: 'client-errors', graph }, args: ['--headers_timeout=300ms', '--request_timeout=600ms'] });
+  });
+
+  after(async () => {
+    await engine?.stop();
+  });
+
+  function assertJsonError(reply: { status: number; head: string; body: string }, status: number, reason: string, info: RegExp): void {
+    assert.equal(reply.status, status, reply.head);
+    assert.match(reply.head, /\r\ncontent-type: application\/json\r\n/i);
+    assert.match(reply.head, /\r\nconnection: close\r\n/i);
+    assert.match(reply.head, /\r\nx-content-type-options: nosniff\r\n/i);
+    assert.match(reply.head, /\r\nseldon-puid: [0-9a-f-]{36}\r\n/i);
+    const body = parseErrorBody(reply.body);
+    assert.equal(body.status.code, status);
+    assert.equal(body.status.reason, reason);
+    assert.match(body.status.info, info);
+  }
+
+  test('a malformed request line or header, or conflicting framing: 400 BAD_REQUEST', async () => {
+    assertJsonError(await rawExchange(engine.port, 'GARBAGE\r\n\r\n'), 400, 'BAD_REQUEST', /^the request is not valid HTTP\/1\.1: /);
+    assertJsonError(await rawExchange(engine.port, 'POST /api/v1.0/predictions HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n'), 400, 'BAD_REQUEST', /HPE_INVALID_HEADER_TOKEN/);
+    const both = 'POST /api/v1.0/predictions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
+    assertJsonError(await rawExchange(engine.port, both), 400, 'BAD_REQUEST', /HPE_/);
+  });
+
+  test('headers over Node\'s limit: 431 HEADERS_TOO_LARGE', async () => {
+    const reply = await rawExchange(engine.port, `GET /live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assertJsonError(reply, 431, 'HEADERS_TOO_LARGE', /larger than \d+ bytes/);
+  });
+
+  test('headers not finished within --headers_timeout: 408 REQUEST_TIMEOUT; the engine keeps serving', async () => {
+    const reply = await rawExchange(engine.port, 'POST /api/v1.0/predictions HTTP/1.1\r\nHost: x\r\n');
+    assertJsonError(reply, 408, 'REQUEST_TIMEOUT', /--headers_timeout 300 ms/);
+    // Node checks the deadlines once a second.
+    assert.ok(reply.ms >= 250 && reply.ms < 3_000, `answered after ${reply.ms.toFixed(0)} ms`);
+    const ok = await rawRequest(engine.port, { method: 'POST', path: PREDICTIONS, headers: JSON_HEADERS, body: '{"data":{"ndarray":[[1]]}}' });
+    assert.equal(ok.status, 200, ok.text);
   });
 });

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../../config/schema';
 import { engineError, toEngineError, type EngineError } from '../../errors';
 import { Cancel } from '../../graph/cancel';
@@ -14,6 +16,7 @@ import type { Logger } from '../../telemetry/logger';
 import type { Tracing } from '../../telemetry/tracing';
 import { forwardHeaders } from '../../upstream/headers';
 import { readBody } from './body';
+import { answerClientError } from './client-error';
 import { sendError, sendPayload } from './respond';
 import { RouteTable, type RouteMatch } from './routes';
 
@@ -48,10 +51,11 @@ export function createRestServer(deps: HttpServerDeps): Server {
       unexpectedFailure(res, deps, err);
     }
   };
-  if (config.tls !== undefined) {
-    return createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
-  }
-  return createHttpServer(options, handler);
+  const server = config.tls !== undefined
+    ? createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler)
+    : createHttpServer(options, handler);
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket as Socket, config, deps.logger));
+  return server;
 }
 
 /** A failure nothing else caught (a bug): logged, and a 500 if the answer has not started. */
