@@ -27,8 +27,10 @@ const QUOTE_CHARS = 100;
 export function routeFromResponse(reply: Payload, router: string): number {
   const bad = (what: string, detail = ''): never => {
     const encoded = reply.contentEncoding !== '' && reply.contentEncoding !== 'identity';
-    // An encoded body is binary: quoting it would only put noise in the log.
-    const quoted = encoded ? '' : `: ${quote(reply.body)}`;
+    // An encoded body is binary: quoting it would only put noise in the log. A protobuf answer (a
+    // gRPC router) is quoted as its JSON.
+    const text = encoded ? undefined : reply.proto === undefined ? reply.body : protoAsJson(reply);
+    const quoted = text === undefined ? '' : `: ${quote(text)}`;
     throw engineError('CHILD_BAD_RESPONSE', `router ${JSON.stringify(router)} answered ${what}${detail}${quoted}`);
   };
 
@@ -104,6 +106,15 @@ function fromTftensor(tftensor: unknown, bad: Bad): number {
 function toRoute(value: number): number {
   const route = Math.trunc(value);
   return route === 0 ? 0 : route;
+}
+
+/** A protobuf answer as JSON text, for an error message; undefined when it does not decode. */
+function protoAsJson(reply: Payload): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify(reply.json('the answer')));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first QUOTE_CHARS characters of the body as a JSON string, `...` marking a cut. */

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../../src/errors';
 import { Payload } from '../../../src/message/payload';
 import { routeFromResponse } from '../../../src/message/route-response';
+import { loadSeldonCodec } from '../../../src/protocols/seldon/proto-codec';
+import { join } from 'node:path';
 
 const reply = (body: string, contentType = 'application/json', encoding = ''): Payload => new Payload(Buffer.from(body), contentType, encoding);
 const route = (body: string): number => routeFromResponse(reply(body), 'my-router');
@@ -110,4 +112,12 @@ test('the body is quoted, at most 100 characters', () => {
   const message = rejects(long, /field "x"/);
   const quoted = message.slice(message.indexOf(': "') + 2);
   assert.equal(quoted, `${JSON.stringify(long.slice(0, 100))}...`);
+});
+
+test('a gRPC router\'s bad answer is quoted as its JSON, not as protobuf bytes', () => {
+  const codec = loadSeldonCodec(join(__dirname, '..', '..', '..', '..', 'protos'));
+  const proto = Payload.fromProto(codec.toProto('SeldonMessage', { data: { tensor: { shape: [0] } } }), 'SeldonMessage', codec);
+  const message = rejects(proto, /data\.tensor without values/);
+  assert.ok(message.endsWith(`: ${JSON.stringify(JSON.stringify(proto.json()))}`), message);
+  assert.doesNotMatch(message, /\\u00/);
 });
