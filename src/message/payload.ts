@@ -2,7 +2,8 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { engineError } from '../errors';
 
 /** Largest body the engine inflates to read it (a gzip bomb stops here). */
-const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+/** Largest body a Content-Encoding (or a compressed gRPC message) is decoded to: a bound on decompression bombs. */
+export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
 /** The Seldon protobuf messages a payload can hold (package seldon.protos). */
 export type SeldonMessageType = 'SeldonMessage' | 'Feedback' | 'SeldonMessageList' | 'SeldonModelMetadataRequest' | 'SeldonModelMetadata' | 'SeldonGraphMetadata';

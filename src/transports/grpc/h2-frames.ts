@@ -1,6 +1,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { GRPC } from '../../errors';
 import { appendChunk, chunksLength, joinChunks, sliceChunks, uint32At } from '../../message/chunks';
+import { MAX_DECODED_BYTES } from '../../message/payload';
 
 /**
  * gRPC length-prefixed messages on a raw HTTP/2 stream (gRPC over HTTP/2 spec, "Length-Prefixed-Message"):
@@ -109,10 +110,12 @@ export class FrameDecoder {
 
 /**
  * The message of a frame, as chunks: as is, or decompressed with the call's `grpc-encoding` (gzip and
- * deflate, as grpc-js servers accept), bounded by `maxBytes` after decompression. Only a compressed
- * message (rare: we answer identity) is joined, to be inflated.
+ * deflate, as grpc-js servers accept), bounded after decompression by `maxBytes` and by
+ * MAX_DECODED_BYTES (the default limit is Seldon's 2 GiB: a 2 MB gzip request must not become 2 GB
+ * of memory). Only a compressed message (rare: we answer identity) is joined, to be inflated.
  */
-export function frameMessage(frame: Frame, encoding: string | undefined, maxBytes: number): readonly Buffer[] {
+export function frameMessage(frame: Frame, encoding: string | undefined, messageLimit: number): readonly Buffer[] {
+  const maxBytes = Math.min(messageLimit, MAX_DECODED_BYTES);
   const first = frame[0] as Buffer;
   const message = frame.length === 1 ? [first.subarray(PREFIX)] : sliceChunks(frame, PREFIX, chunksLength(frame));
   // grpc-js treats a compressed flag without an encoding as identity; so do we.

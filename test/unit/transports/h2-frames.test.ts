@@ -89,3 +89,19 @@ test('a gzip-compressed message split across chunks is joined and inflated', () 
     assert.throws(() => frameMessage(f as Frame, 'br', 10_000), (err: unknown) => err instanceof CallStatus && err.code === grpcStatus.UNIMPLEMENTED);
   }
 });
+
+test('a compressed message is refused past 256 MiB decompressed, whatever the message limit (a gzip bomb)', () => {
+  // ~260 KB of gzip that would become 257 MiB.
+  const bomb = gzipSync(Buffer.alloc(257 * 1024 * 1024), { level: 1 });
+  const prefix = Buffer.from([1, 0, 0, 0, 0]);
+  prefix.writeUInt32BE(bomb.length, 1);
+  assert.throws(
+    () => frameMessage([prefix, bomb], 'gzip', 2 ** 31 - 1),
+    (err: unknown) => err instanceof CallStatus && err.code === 8 && err.message === `Received message that decompresses to a size larger than ${256 * 1024 * 1024}`,
+  );
+  // Within both bounds it decompresses.
+  const small = gzipSync(Buffer.from('hello'));
+  const p = Buffer.from([1, 0, 0, 0, 0]);
+  p.writeUInt32BE(small.length, 1);
+  assert.equal(Buffer.concat(frameMessage([p, small], 'gzip', 2 ** 31 - 1)).toString(), 'hello');
+});
