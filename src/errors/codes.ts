@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   REQUEST_TIMEOUT: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'The client did not send the whole request in time.' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request body is larger than `--max_body_bytes`.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The engine must read a body whose content type or content encoding it cannot decode.' },
+  EXPECTATION_FAILED: { http: 417, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The request has an `Expect` header other than `100-continue`.' },
   HEADERS_TOO_LARGE: { http: 431, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request line and headers are larger than Node\'s limit (16 KiB unless `node --max-http-header-size` says otherwise).' },
   INVALID_ROUTING: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A router answered a route that is not -1, -2 or the index of one of its children.' },
   INVALID_COMBINER_INPUT: { http: 500, grpc: GRPC.INTERNAL, meaning: 'AVERAGE_COMBINER got outputs it cannot average (not numeric, or shapes differ).' },

@@ -314,6 +314,17 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
     assertJsonError(await rawExchange(engine.port, both), 400, 'BAD_REQUEST', /HPE_/);
   });
 
+  test('an Expect other than 100-continue: 417 EXPECTATION_FAILED as JSON', async () => {
+    const body = '{"data":{"ndarray":[[1]]}}';
+    const reply = await rawExchange(engine.port, `POST ${PREDICTIONS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n${body}`);
+    assert.equal(reply.status, 417, reply.head);
+    assert.match(reply.head, /\r\ncontent-type: application\/json\r\n/i);
+    assert.match(reply.head, /\r\nseldon-puid: [0-9a-f-]{36}\r\n/i);
+    const error = parseErrorBody(reply.body);
+    assert.equal(error.status.reason, 'EXPECTATION_FAILED');
+    assert.equal(error.status.info, 'the request expects "200-ok"; only 100-continue is supported');
+  });
+
   test('headers over Node\'s limit: 431 HEADERS_TOO_LARGE', async () => {
     const reply = await rawExchange(engine.port, `GET /live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assertJsonError(reply, 431, 'HEADERS_TOO_LARGE', /larger than \d+ bytes/);

@@ -54,6 +54,8 @@ export function createRestServer(deps: HttpServerDeps): Server {
   const server = config.tls !== undefined
     ? createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler)
     : createHttpServer(options, handler);
+  // Node answers any Expect but 100-continue with a bare 417; this gives the engine's JSON error.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => refuseExpectation(req, res, routes, deps));
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket as Socket, config, deps.logger));
   return server;
 }
@@ -113,6 +115,16 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
       serveGraph(req, res, headers, match, puid, started, deps);
       return undefined;
   }
+}
+
+/** A request whose `Expect` is not 100-continue: 417, with Seldon's headers and the JSON error. */
+function refuseExpectation(req: IncomingMessage, res: ServerResponse, routes: RouteTable, deps: HttpServerDeps): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const puid = headerValue(req.headers['seldon-puid']) || randomUUID();
+  const headers = responseHeaders(req, puid, routes.match(q === -1 ? url : url.slice(0, q)), deps.config);
+  const expect = headerValue(req.headers.expect).slice(0, 100);
+  sendError(res, headers, engineError('EXPECTATION_FAILED', `the request expects ${JSON.stringify(expect)}; only 100-continue is supported`));
 }
 
 /**
