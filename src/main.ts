@@ -141,13 +141,19 @@ function main(): void {
     logger,
     exit: (code) => process.exit(code),
   });
-  let shutdownStartedAt = Date.now();
+  let shutdownStartedAt = 0;
+  // `on`, not `once`: a second signal during the drain must not fall to Node's default (exit at
+  // once, cutting requests in flight); --graceful_timeout bounds the drain, as in Seldon.
   const onSignal = (signal: string): void => {
+    if (shutdownStartedAt !== 0) {
+      logger.info('already shutting down; signal ignored', { signal });
+      return;
+    }
     shutdownStartedAt = Date.now();
     shutdown(signal);
   };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 function loadOrExit(): Config {

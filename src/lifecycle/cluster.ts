@@ -57,12 +57,16 @@ export function runPrimary(workers: number, logger: Logger, exit: (code: number)
     if (Object.keys(cluster.workers ?? {}).length === 0) exit(stopping && worst === 0 ? 0 : Math.max(worst, 1));
   });
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      logger.info('already stopping the workers; signal ignored', { signal });
+      return;
+    }
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a second signal must not kill the primary (and with it the draining workers).
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   logger.info('starting workers', { workers });
   for (let i = 0; i < workers; i++) cluster.fork();
 }

@@ -133,3 +133,22 @@ test('connections that never send a whole request do not hold the drain: exit 0 
   assert.equal(code, 0, engine.output.join('\n'));
   assert.ok(took < 2_500, `exit ${took.toFixed(0)} ms after SIGTERM; --graceful_timeout is 5000 ms`);
 });
+
+test('a second SIGTERM, or a SIGINT, during the drain is ignored: requests in flight still finish, exit 0', async () => {
+  child = await startChild((call) => ({ delayMs: CHILD_DELAY_MS, json: { strData: `done ${JSON.parse(call.text).strData as string}` } }));
+  engine = await startEngine({ spec: spec(child.port), args: ['--shutdown_delay=0s', '--graceful_timeout=5s'] });
+  const running = engine;
+  const inFlight = [0, 1].map((i) => predict(running.port, i));
+  await waitFor('the child to receive the 2 requests', () => child?.calls.length === 2);
+  const exited = running.stop('SIGTERM');
+  await sleep(100);
+  running.process.kill('SIGTERM');
+  running.process.kill('SIGINT');
+  await sleep(100);
+  assert.equal(running.process.exitCode, null, 'a second signal ended the drain');
+  assert.equal(running.process.signalCode, null, 'a second signal killed the engine');
+  const replies = await Promise.all(inFlight);
+  assert.deepEqual(replies.map((r) => r.status), [200, 200]);
+  assert.equal(await exited, 0);
+  assert.ok(running.output.some((l) => l.includes('already shutting down; signal ignored')), running.output.join('\n'));
+});
