@@ -202,5 +202,11 @@ function modelLabels(node: NodeSpec, spec: PredictorSpec): { modelName: string; 
 if (process.argv[2] === 'bench') {
   void benchCommand(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr }).then((code) => process.exit(code));
 } else {
-  main();
+  try {
+    main();
+  } catch (err) {
+    // Start-up failures the checks above did not foresee: one line naming the problem, then where.
+    process.stderr.write(`infergraph: failed to start: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}\n`);
+    process.exit(1);
+  }
 }

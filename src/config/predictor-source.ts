@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { checkPlainData } from './plain-data';
 import { DEMO_PREDICTOR_SPEC } from '../demo/graph';
 import type { GraphSource } from './schema';
 import { ConfigError } from './flags';
@@ -93,6 +94,7 @@ function fromEnginePredictor(value: string, warnings: string[]): FoundPredictor 
     throw new ConfigError(`ENGINE_PREDICTOR does not decode to JSON: ${errorText(err)}`);
   }
   if (!isObject(parsed)) throw new ConfigError(`ENGINE_PREDICTOR must decode to a PredictorSpec JSON object, got ${describe(parsed)}`);
+  checkPlainData(parsed, 'ENGINE_PREDICTOR');
   return found(parsed, 'ENGINE_PREDICTOR', 'ENGINE_PREDICTOR', warnings);
 }
 
@@ -169,6 +171,7 @@ function fromFile(input: GraphInput, warnings: string[]): FoundPredictor {
     throw new ConfigError(`cannot read --file ${JSON.stringify(input.file)}: ${errorText(err)}`);
   }
   const doc = parseFileText(text, input.file);
+  checkPlainData(doc, `--file ${JSON.stringify(input.file)}`);
   if (!isObject(doc)) throw new ConfigError(`--file ${JSON.stringify(input.file)} must hold a SeldonDeployment or a PredictorSpec object, got ${describe(doc)}`);
   if (isSeldonDeployment(doc)) return pickPredictor(doc, input.file, input.predictor, warnings);
   if ('graph' in doc) return found(doc, '--file', input.file, warnings);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   NODE_METHODS, NODE_TYPES, PARAMETER_TYPES,
   type ContainerInfo, type Endpoint, type LoggerSpec, type NodeMethod, type NodeSpec, type NodeType,
@@ -131,6 +132,7 @@ function readEndpoint(raw: unknown, label: string, problems: string[]): Endpoint
   const type = readEnum<'REST' | 'GRPC'>(raw.type, ['REST', 'GRPC'], 'REST', `${label}: unknown endpoint.type`, problems) ?? 'REST';
   const host = raw.service_host ?? 'localhost';
   if (typeof host !== 'string' || host === '') problems.push(`${label}: endpoint.service_host must be a non-empty string`);
+  else if (!isHost(host)) problems.push(`${label}: endpoint.service_host ${JSON.stringify(host)} is not a host name or IP address (no scheme, port or path)`);
   const servicePort = readPort(raw.service_port, 'service_port', label, problems);
   const httpPort = readPort(raw.httpPort, 'httpPort', label, problems) || (type === 'REST' ? servicePort : 0);
   const grpcPort = readPort(raw.grpcPort, 'grpcPort', label, problems) || (type === 'GRPC' ? servicePort : 0);
@@ -222,4 +224,9 @@ function checkEndpoint(node: NodeSpec, label: string, problems: string[]): void 
   const port = ep.type === 'REST' ? ep.httpPort : ep.grpcPort;
   const alreadyReported = problems.some((p) => p.startsWith(`${label}: endpoint.`));
   if (port === 0 && !alreadyReported) problems.push(`${label}: endpoint of type ${ep.type} has no ${ep.type === 'REST' ? 'httpPort' : 'grpcPort'} (or service_port)`);
+}
+
+/** A DNS name (letters, digits, `-`, `_`, dots) or an IPv4/IPv6 address (IPv6 without brackets). */
+function isHost(host: string): boolean {
+  return isIP(host) !== 0 || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/.test(host);
 }

@@ -51,13 +51,20 @@ export function createRestServer(deps: HttpServerDeps): Server {
       unexpectedFailure(res, deps, err);
     }
   };
-  const server = config.tls !== undefined
-    ? createHttpsServer({ ...options, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler)
-    : createHttpServer(options, handler);
+  const server = config.tls !== undefined ? createTlsServer(options, config.tls, handler) : createHttpServer(options, handler);
   // Node answers any Expect but 100-continue with a bare 417; this gives the engine's JSON error.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => refuseExpectation(req, res, routes, deps));
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket as Socket, config, deps.logger));
   return server;
+}
+
+/** The HTTPS server, or an error naming the certificate and key files that could not be used. */
+function createTlsServer(options: ServerOptions, tls: { certFile: string; keyFile: string }, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  try {
+    return createHttpsServer({ ...options, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler);
+  } catch (err) {
+    throw new Error(`cannot use the TLS certificate ${tls.certFile} and key ${tls.keyFile}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** A failure nothing else caught (a bug): logged, and a 500 if the answer has not started. */

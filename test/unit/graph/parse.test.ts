@@ -95,3 +95,17 @@ test('a spec that is not an object, or has no graph, is refused', () => {
   assert.throws(() => parsePredictorSpec('x', options), /not a JSON object/);
   assert.throws(() => parsePredictorSpec({ name: 'p' }, options), /no "graph"/);
 });
+
+test('service_host must be a host name or an IP address: a URL, a path or a bracketed IPv6 is refused at load', () => {
+  for (const host of ['model', 'model-a.ns.svc.cluster.local', 'my_model', '10.0.0.7', '::1', 'fe80::1']) {
+    const spec = parsePredictorSpec({ name: 'p', graph: { name: 'm', type: 'MODEL', endpoint: { service_host: host, httpPort: 9000 } } }, options);
+    assert.equal(spec.graph.endpoint?.host, host);
+  }
+  for (const host of ['http://x y/z?q#', '[::1', '[::1]', 'a/b', 'a b', 'host:9000', '-x', 'a..b']) {
+    assert.deepEqual(
+      problems({ name: 'm', type: 'MODEL', endpoint: { service_host: host, httpPort: 9000 } }),
+      [`node "m": endpoint.service_host ${JSON.stringify(host)} is not a host name or IP address (no scheme, port or path)`],
+      host,
+    );
+  }
+});
