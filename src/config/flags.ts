@@ -195,9 +195,12 @@ export class ParsedFlags {
     return this.get(name, 'number') as number;
   }
 
-  /** Duration flags are stored in milliseconds. */
+  /**
+   * Duration flags are stored in milliseconds, at most MAX_TIMER_MS: Node's timers take no more
+   * (a longer delay becomes 1 ms, with a warning), and ~24.8 days is forever for these settings.
+   */
   durationMs(name: string): number {
-    return this.get(name, 'number') as number;
+    return Math.min(this.get(name, 'number') as number, MAX_TIMER_MS);
   }
 
   bool(name: string): boolean {
@@ -211,6 +214,9 @@ export class ParsedFlags {
     return value as FlagValue;
   }
 }
+
+/** The longest delay a Node timer accepts (2^31 - 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);

@@ -183,3 +183,17 @@ test('help lists every flag with its default, and the environment variables', ()
     assert.ok(text.includes(shown), shown);
   }
 });
+
+test('durations past what Node timers take (~24.8 days) are capped there, not wrapped to 1 ms', () => {
+  const c = load(['--graceful_timeout=600h', '--shutdown_delay=9000h']);
+  assert.equal(c.gracefulTimeoutMs, 2 ** 31 - 1);
+  assert.equal(c.shutdownDelayMs, 2 ** 31 - 1);
+  assert.equal(load(['--graceful_timeout=500h']).gracefulTimeoutMs, 500 * 3_600_000);
+});
+
+test('--prometheus_path may not take one of the engine\'s API or probe paths', () => {
+  for (const path of ['/ready', '/live', '/api/v1.0/predictions', '/api/v0.1/feedback', '/api/v1.0/status', '/api/v1.0/status/m', '/api/v1.0/metadata']) {
+    assertConfigError(() => load([`--prometheus_path=${path}`]), '--prometheus_path', JSON.stringify(path), 'API or probe paths');
+  }
+  assert.equal(load(['--prometheus_path=/api/v1.0/prom']).prometheusPath, '/api/v1.0/prom');
+});
