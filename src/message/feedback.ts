@@ -16,8 +16,9 @@ export function readFeedbackRouting(feedback: Payload): Map<string, number> {
     const v = body[field];
     if (v !== undefined && v !== null && !isObject(v)) throw engineError('BAD_REQUEST_JSON', `feedback "${field}" must be a SeldonMessage object`);
   }
-  if (body.reward !== undefined && body.reward !== null && typeof body.reward !== 'number') {
-    throw engineError('BAD_REQUEST_JSON', 'feedback "reward" must be a number');
+  // JSON.parse reads 1e400 as Infinity, which no child could read back.
+  if (body.reward !== undefined && body.reward !== null && (typeof body.reward !== 'number' || !Number.isFinite(body.reward))) {
+    throw engineError('BAD_REQUEST_JSON', `feedback "reward" must be a finite number, got ${typeof body.reward === 'number' ? String(body.reward) : JSON.stringify(body.reward)}`);
   }
   const routing = new Map<string, number>();
   const response = body.response;

@@ -30,8 +30,8 @@ export async function graphMetadata(predictorName: string, root: PlanNode, nodes
     models.set(n.name, body);
   });
   const [inputs, outputs] = edges(root, models);
-  const sorted: Json = {};
-  for (const name of [...models.keys()].sort()) sorted[name] = models.get(name);
+  // fromEntries defines each key as an own property: a node named "__proto__" stays a key.
+  const sorted: Json = Object.fromEntries([...models.keys()].sort().map((name) => [name, models.get(name)]));
   return Payload.fromJson({ name: predictorName, models: sorted, graphinputs: inputs ?? null, graphoutputs: outputs ?? null });
 }
 

@@ -160,7 +160,8 @@ describe('feedback through ROUTER r -> [MODEL a, ROUTER r2 -> [MODEL c, MODEL d]
     for (const [body, info] of [
       ['[1,2]', 'feedback body must be a JSON object {"request":...,"response":...,"reward":...}'],
       ['{"response":[1]}', 'feedback "response" must be a SeldonMessage object'],
-      ['{"reward":"high"}', 'feedback "reward" must be a number'],
+      ['{"reward":"high"}', 'feedback "reward" must be a finite number, got "high"'],
+      ['{"reward":1e400}', 'feedback "reward" must be a finite number, got Infinity'],
       ['{"response":{"meta":{"routing":[1]}}}', 'feedback response.meta.routing must be an object of node name to route'],
     ] as const) {
       const reply = await send(body);

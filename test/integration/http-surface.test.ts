@@ -287,7 +287,8 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
   let engine: RunningEngine;
 
   before(async () => {
-    const graph = { name: 'm', type: 'MODEL', implementation: 'SIMPLE_MODEL', children: [] };
+    // Named "__proto__": a key that a plain object would take for its prototype (graph metadata test).
+    const graph = { name: '__proto__', type: 'MODEL', implementation: 'SIMPLE_MODEL', children: [] };
     engine = await startEngine({ spec: { name: 'client-errors', graph }, args: ['--headers_timeout=300ms', '--request_timeout=600ms'] });
   });
 
@@ -323,6 +324,14 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
     const error = parseErrorBody(reply.body);
     assert.equal(error.status.reason, 'EXPECTATION_FAILED');
     assert.equal(error.status.info, 'the request expects "200-ok"; only 100-continue is supported');
+  });
+
+  test('graph metadata lists a node named "__proto__" like any other', async () => {
+    const reply = await rawRequest(engine.port, { path: '/api/v1.0/metadata' });
+    assert.equal(reply.status, 200, reply.text);
+    const models = (JSON.parse(reply.text) as { models: Record<string, { name: string }> }).models;
+    assert.deepEqual(Object.keys(models), ['__proto__']);
+    assert.equal(Object.getOwnPropertyDescriptor(models, '__proto__')?.value?.name, '__proto__');
   });
 
   test('headers over Node\'s limit: 431 HEADERS_TOO_LARGE', async () => {
