@@ -162,6 +162,16 @@ describe('metrics after traffic (chain m -> m2 -> m3)', () => {
     assert.equal(valueOf(afterSamples, `${SERVER}_count`, serverLabels('metadata', 'get', '404')), 1 + N);
     assert.ok(!afterSamples.some((s) => s.name.startsWith('seldon_') && Object.values(s.labels).some((v) => /^[0-9a-f]{8}-/.test(v))), 'a random name became a label value');
   });
+
+  test('refused methods: the standard ones by name, every other one as "other"', async () => {
+    for (const method of ['PURGE', 'LOCK', 'MKCOL', 'PUT']) {
+      assert.equal((await rawRequest(engine.port, { method, path: '/api/v1.0/predictions', body: '' })).status, 405, method);
+    }
+    const samples = await scrape(engine);
+    assert.equal(valueOf(samples, `${SERVER}_count`, serverLabels('predictions', 'other', '405')), 3);
+    assert.equal(valueOf(samples, `${SERVER}_count`, serverLabels('predictions', 'put', '405')), 1);
+    assert.ok(!samples.some((s) => s.labels['method'] === 'purge' || s.labels['method'] === 'lock'));
+  });
 });
 
 describe('metrics on a custom --prometheus_path', () => {

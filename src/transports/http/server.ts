@@ -102,7 +102,7 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
   if (!route.methods.includes(method)) {
     headers.push('Allow', route.allow);
     sendError(res, headers, engineError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.slice(0, q === -1 ? 200 : Math.min(q, 200))} (allowed: ${route.allow})`));
-    if (service !== undefined) deps.metrics.observeServer(service, method.toLowerCase(), String(res.statusCode), (performance.now() - started) / 1000);
+    if (service !== undefined) deps.metrics.observeServer(service, methodLabel(method), String(res.statusCode), (performance.now() - started) / 1000);
     return undefined;
   }
   switch (route.kind) {
@@ -248,6 +248,13 @@ function empty(res: ServerResponse, headers: string[], status: number): void {
   headers.push('Content-Length', '0');
   res.writeHead(status, headers);
   res.end();
+}
+
+/** Methods named in the `method` label of a refused request; any other (Node parses ~30) is `other`, so clients cannot add series. */
+const LABELLED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+function methodLabel(method: string): string {
+  return LABELLED_METHODS.has(method) ? method.toLowerCase() : 'other';
 }
 
 function headerValue(value: string | string[] | undefined): string {
