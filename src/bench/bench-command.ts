@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { runGraphBench, type GraphBenchOptions } from './graph-bench';
 import type { ProgressStream } from './progress';
 
@@ -34,25 +35,53 @@ export function parseBenchArgs(argv: readonly string[]): GraphBenchOptions & { j
   const transport = values.transport ?? 'rest';
   if (transport !== 'rest' && transport !== 'grpc') throw new Error(`--transport must be rest or grpc, not ${JSON.stringify(transport)}`);
   if (values.file === undefined && values['engine-port'] === undefined) throw new Error('--file is required');
-  const num = (name: string, raw: string | undefined, dflt: number, min: number): number => {
+  const num = (name: string, raw: string | undefined, dflt: number, min: number, max: number, integer: boolean): number => {
     if (raw === undefined) return dflt;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, not ${JSON.stringify(raw)}`);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+    }
     return n;
   };
   const optional = <K extends string, V>(key: K, v: V | undefined): { [k in K]?: V } => (v === undefined ? {} : ({ [key]: v } as { [k in K]: V }));
+  if (values.payload !== undefined) checkPayload(values.payload);
+  if (values.json !== undefined) checkWritable(values.json);
   return {
     file: values.file ?? '',
     transport,
-    connections: Math.round(num('connections', values.connections, 32, 1)),
-    durationSec: num('duration', values.duration, 10, 0.1),
-    rounds: Math.round(num('rounds', values.rounds, 1, 1)),
-    ...optional('warmupSec', values.warmup === undefined ? undefined : num('warmup', values.warmup, 0, 0)),
+    connections: num('connections', values.connections, 32, 1, MAX_CONNECTIONS, true),
+    durationSec: num('duration', values.duration, 10, 0.1, MAX_SECONDS, false),
+    rounds: num('rounds', values.rounds, 1, 1, MAX_ROUNDS, true),
+    ...optional('warmupSec', values.warmup === undefined ? undefined : num('warmup', values.warmup, 0, 0, MAX_SECONDS, false)),
     ...optional('payload', values.payload),
-    ...optional('enginePort', values['engine-port'] === undefined ? undefined : num('engine-port', values['engine-port'], 0, 1)),
-    ...optional('enginePid', values['engine-pid'] === undefined ? undefined : num('engine-pid', values['engine-pid'], 0, 1)),
+    ...optional('enginePort', values['engine-port'] === undefined ? undefined : num('engine-port', values['engine-port'], 0, 1, 65_535, true)),
+    ...optional('enginePid', values['engine-pid'] === undefined ? undefined : num('engine-pid', values['engine-pid'], 0, 1, 2 ** 31 - 1, true)),
     ...optional('json', values.json),
   };
+}
+
+/** Bounds of the numeric options: past them a run would exhaust memory or outlive any use. */
+const MAX_CONNECTIONS = 10_000;
+const MAX_SECONDS = 86_400;
+const MAX_ROUNDS = 1_000;
+
+/** A payload is p1, p2 or a readable file: said before the run, not as a bare ENOENT. */
+function checkPayload(payload: string): void {
+  if (payload === 'p1' || payload === 'p2') return;
+  try {
+    accessSync(payload, constants.R_OK);
+  } catch (err) {
+    throw new Error(`--payload must be p1, p2 or a file with one Seldon JSON message; cannot read ${JSON.stringify(payload)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** The --json file's folder must exist and be writable: found out before the run, not after it. */
+function checkWritable(file: string): void {
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+  } catch (err) {
+    throw new Error(`--json ${JSON.stringify(file)} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /**
