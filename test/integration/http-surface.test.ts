@@ -334,6 +334,16 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
     assert.equal(Object.getOwnPropertyDescriptor(models, '__proto__')?.value?.name, '__proto__');
   });
 
+  test('a whole request then bad bytes on the same connection (pipelining): the request is answered first, then the 400', async () => {
+    const body = '{"data":{"ndarray":[[1]]}}';
+    const reply = await rawExchange(engine.port, `POST ${PREDICTIONS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}GARBAGE\r\n\r\n`);
+    const all = `${reply.head}\r\n${reply.body}`;
+    const answers = all.split(/(?=HTTP\/1\.1 \d{3} )/);
+    assert.equal(answers.length, 2, all);
+    assert.match(answers[0] ?? '', /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"data":/);
+    assert.match(answers[1] ?? '', /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"reason":"BAD_REQUEST"/);
+  });
+
   test('headers over Node\'s limit: 431 HEADERS_TOO_LARGE', async () => {
     const reply = await rawExchange(engine.port, `GET /live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assertJsonError(reply, 431, 'HEADERS_TOO_LARGE', /larger than \d+ bytes/);

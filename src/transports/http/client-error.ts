@@ -1,24 +1,69 @@
 import { randomUUID } from 'node:crypto';
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../../config/schema';
 import { engineError, type EngineError } from '../../errors';
 import type { Logger } from '../../telemetry/logger';
 import { errorBody } from './respond';
 
+/** How long a connection closed after an answer may take to flush it before it is cut. */
+const FLUSH_MS = 2_000;
+
+/** Node's server: the response in flight on a connection, if any (what its own handling checks). */
+type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
+
 /**
- * Answers what Node's HTTP server reports as `clientError` (a request it could not parse, headers
- * over its limit, a request not received within --headers_timeout or --request_timeout) with the
- * engine's JSON error and headers, where Node would write a bare status line with no body. Then
- * closes the connection at once, as Node does: its byte stream can no longer be trusted, and a
- * request still arriving on it must not go on to the graph.
+ * The server's `clientError` handler: answers what Node reports there (a request it could not
+ * parse, headers over its limit, a request not received within --headers_timeout or
+ * --request_timeout) with the engine's JSON error and headers, where Node would write a bare status
+ * line with no body, then closes the connection, as Node does: its byte stream can no longer be
+ * trusted. One difference: when the bad bytes follow a complete request that is still being
+ * answered (pipelining), that answer is finished first instead of cut off with the connection.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Socket, config: Config, logger: Logger): void {
-  if (err.code === 'ECONNRESET' || !socket.writable || answerStarted(socket)) {
+export function clientErrorHandler(config: Config, logger: Logger): (err: Error & { code?: string }, socket: Socket) => void {
+  // Node reports the error again for each later chunk on the same connection: answered once.
+  const refused = new WeakSet<Socket>();
+  return (err, socket) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const inFlight = (socket as ServerSocket)._httpMessage;
+    const answer = (): Buffer => refusal(clientErrorOf(err, config), config, logger);
+    if (inFlight !== undefined && inFlight !== null && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT' && inFlight.req?.complete === true) {
+      // A whole request before the bad bytes: its answer goes out, then the refusal.
+      inFlight.once('finish', () => closeAfter(socket, answer()));
+      inFlight.once('close', () => {
+        if (!inFlight.writableFinished) socket.destroy();
+      });
+      return;
+    }
+    if (inFlight?.headersSent === true) {
+      socket.destroy(); // an answer has begun: nothing more may be written
+      return;
+    }
+    // One write (a fresh socket takes it at once), then closed, as Node does with its bare answers.
+    socket.write(answer());
+    socket.destroy();
+  };
+}
+
+/** Writes the last bytes of a connection and closes it once they are out (cut after FLUSH_MS). */
+function closeAfter(socket: Socket, bytes: Buffer): void {
+  if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const error = clientErrorOf(err, config);
+  socket.end(bytes);
+  const timer = setTimeout(() => socket.destroy(), FLUSH_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** The whole answer (status line, Seldon's headers, JSON body) to a refused request; logs it. */
+function refusal(error: EngineError, config: Config, logger: Logger): Buffer {
   const puid = randomUUID();
   logger.info('request refused', { puid, code: error.code, status: error.httpStatus, error: error.message });
   const body = errorBody(error.httpStatus, error.message, error.code);
@@ -33,19 +78,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
     `Date: ${new Date().toUTCString()}`,
     'Connection: close',
   ];
-  // One write (a fresh socket takes it at once), then closed, as Node does with its bare answers.
-  socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
-  socket.destroy();
-}
-
-/**
- * True once an answer on this connection has begun (a pipelined request failed while the one before
- * it was being answered): then nothing more may be written. `_httpMessage` is the response Node's
- * server has in flight on the socket, which its own clientError handling checks the same way.
- */
-function answerStarted(socket: Socket): boolean {
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  return inFlight?.headersSent === true;
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
 
 function clientErrorOf(err: Error & { code?: string }, config: Config): EngineError {

@@ -16,7 +16,7 @@ import type { Logger } from '../../telemetry/logger';
 import type { Tracing } from '../../telemetry/tracing';
 import { forwardHeaders } from '../../upstream/headers';
 import { readBody } from './body';
-import { answerClientError } from './client-error';
+import { clientErrorHandler } from './client-error';
 import { sendError, sendPayload } from './respond';
 import { RouteTable, type RouteMatch } from './routes';
 
@@ -54,7 +54,8 @@ export function createRestServer(deps: HttpServerDeps): Server {
   const server = config.tls !== undefined ? createTlsServer(options, config.tls, handler) : createHttpServer(options, handler);
   // Node answers any Expect but 100-continue with a bare 417; this gives the engine's JSON error.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => refuseExpectation(req, res, routes, deps));
-  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket as Socket, config, deps.logger));
+  const onClientError = clientErrorHandler(config, deps.logger);
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => onClientError(err, socket as Socket));
   return server;
 }
 
