@@ -344,6 +344,11 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
     assert.match(answers[1] ?? '', /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"reason":"BAD_REQUEST"/);
   });
 
+  test('CONNECT (a proxy tunnel): 405 METHOD_NOT_ALLOWED as JSON, then closed', async () => {
+    const reply = await rawExchange(engine.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    assertJsonError(reply, 405, 'METHOD_NOT_ALLOWED', /^CONNECT is not allowed: the engine is not a proxy$/);
+  });
+
   test('headers over Node\'s limit: 431 HEADERS_TOO_LARGE', async () => {
     const reply = await rawExchange(engine.port, `GET /live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assertJsonError(reply, 431, 'HEADERS_TOO_LARGE', /larger than \d+ bytes/);

@@ -50,6 +50,18 @@ export function clientErrorHandler(config: Config, logger: Logger): (err: Error 
   };
 }
 
+/**
+ * The server's `connect` handler: Node hands a CONNECT request (a proxy tunnel) to it and closes the
+ * connection with no answer when there is none. The engine is no proxy: 405, then closed.
+ */
+export function refuseConnect(socket: Socket, config: Config, logger: Logger): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  closeAfter(socket, refusal(engineError('METHOD_NOT_ALLOWED', 'CONNECT is not allowed: the engine is not a proxy'), config, logger));
+}
+
 /** Writes the last bytes of a connection and closes it once they are out (cut after FLUSH_MS). */
 function closeAfter(socket: Socket, bytes: Buffer): void {
   if (!socket.writable) {

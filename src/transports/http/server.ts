@@ -16,7 +16,7 @@ import type { Logger } from '../../telemetry/logger';
 import type { Tracing } from '../../telemetry/tracing';
 import { forwardHeaders } from '../../upstream/headers';
 import { readBody } from './body';
-import { clientErrorHandler } from './client-error';
+import { clientErrorHandler, refuseConnect } from './client-error';
 import { sendError, sendPayload } from './respond';
 import { RouteTable, type RouteMatch } from './routes';
 
@@ -56,6 +56,7 @@ export function createRestServer(deps: HttpServerDeps): Server {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => refuseExpectation(req, res, routes, deps));
   const onClientError = clientErrorHandler(config, deps.logger);
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => onClientError(err, socket as Socket));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket as Socket, config, deps.logger));
   return server;
 }
 
