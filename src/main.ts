@@ -206,7 +206,9 @@ if (process.argv[2] === 'bench') {
     main();
   } catch (err) {
     // Start-up failures the checks above did not foresee: one line naming the problem, then where.
-    process.stderr.write(`infergraph: failed to start: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}\n`);
+    // The stack without its first line, which repeats the message.
+    const where = err instanceof Error ? (err.stack ?? '').split('\n').slice(1).join('\n') : '';
+    process.stderr.write(`infergraph: failed to start: ${err instanceof Error ? err.message : String(err)}\n${where}\n`);
     process.exit(1);
   }
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runGraphBench, type GraphBenchOptions } from './graph-bench';
 import type { ProgressStream } from './progress';
@@ -70,15 +70,22 @@ function checkPayload(payload: string): void {
   if (payload === 'p1' || payload === 'p2') return;
   try {
     accessSync(payload, constants.R_OK);
+    if (!statSync(payload).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
   } catch (err) {
     throw new Error(`--payload must be p1, p2 or a file with one Seldon JSON message; cannot read ${JSON.stringify(payload)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
-/** The --json file's folder must exist and be writable: found out before the run, not after it. */
+/** --json must name a file that can be written (its folder, and the file itself if it exists): found out before the run, not after it. */
 function checkWritable(file: string): void {
   try {
-    accessSync(dirname(resolve(file)), constants.W_OK);
+    const path = resolve(file);
+    if (existsSync(path)) {
+      if (!statSync(path).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+      accessSync(path, constants.W_OK);
+    } else {
+      accessSync(dirname(path), constants.W_OK);
+    }
   } catch (err) {
     throw new Error(`--json ${JSON.stringify(file)} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

@@ -8,6 +8,7 @@ import { ConfigError, helpText, parseFlags, parseGoBool, type ParsedFlags } from
 import { interpretAnnotations, parseAnnotationsFile } from './annotations';
 import { findPredictorSpec } from './predictor-source';
 import { resolveTracing } from './tracing';
+import { isEngineRoute } from '../transports/http/routes';
 
 export { ConfigError } from './flags';
 
@@ -76,16 +77,10 @@ function rejectKafkaLogging(flags: ParsedFlags, env: Env): void {
 function checkPrometheusPath(flags: ParsedFlags): string {
   const value = flags.string('prometheus_path');
   if (!value.startsWith('/')) throw ConfigError.invalid('flag --prometheus_path', value, 'must start with /');
-  // The metrics route is matched first: on one of these it would hide predictions or the probes.
-  if (RESERVED_PATHS.has(value) || RESERVED_PREFIXES.some((p) => value.startsWith(p))) {
-    throw ConfigError.invalid('flag --prometheus_path', value, 'is one of the engine\'s own API or probe paths');
-  }
+  // Routes are matched by exact path: on one of the engine's own it would hide predictions or a probe.
+  if (isEngineRoute(value)) throw ConfigError.invalid('flag --prometheus_path', value, 'is one of the engine\'s own API or probe paths');
   return value;
 }
-
-/** Paths --prometheus_path may not take (routes.ts serves them). */
-const RESERVED_PATHS: ReadonlySet<string> = new Set(['/ready', '/live', '/api/v1.0/status', '/api/v1.0/health/status', '/api/v1.0/metadata']);
-const RESERVED_PREFIXES: readonly string[] = ['/api/v0.1/', '/api/v1.0/predictions', '/api/v1.0/feedback', '/api/v1.0/status/', '/api/v1.0/metadata/'];
 
 /** Case-insensitive; WARN means WARNING (Seldon silently fell back to INFO for it: quirk 13). */
 const LOG_LEVELS: ReadonlyMap<string, LogLevel> = new Map([

@@ -19,6 +19,8 @@ export function checkPlainData(value: unknown, where: string): void {
   const visit = (v: unknown, path: string, depth: number): void => {
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') throw notData(where, path, typeof v);
+      // YAML's .inf and .nan: numbers JSON has no way to write.
+      if (typeof v === 'number' && !Number.isFinite(v)) throw notData(where, path, String(v));
       return;
     }
     if (done.has(v)) return;
@@ -38,7 +40,7 @@ export function checkPlainData(value: unknown, where: string): void {
 }
 
 function notData(where: string, path: string, kind: string): ConfigError {
-  return new ConfigError(`${where} has a value that is not JSON data at ${shorten(path)} (${kind}): YAML tags such as !!binary, !!set or !!timestamp are not supported`);
+  return new ConfigError(`${where} has a value that is not JSON data at ${shorten(path)} (${kind}): YAML tags such as !!binary, !!set or !!timestamp, and .inf or .nan, are not supported`);
 }
 
 /** A path short enough for one error line: its start and its end. */

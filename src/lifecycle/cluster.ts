@@ -52,6 +52,8 @@ export function runPrimary(workers: number, logger: Logger, exit: (code: number)
     worst = Math.max(worst, status);
     if (!stopping) {
       logger.error('worker exited; stopping the others', { worker: worker.process.pid, code, signal });
+      // Even a worker that exited 0 unasked is a failure of the engine as a whole.
+      worst = Math.max(worst, 1);
       stop('worker-exit');
     }
     if (Object.keys(cluster.workers ?? {}).length === 0) exit(stopping && worst === 0 ? 0 : Math.max(worst, 1));

@@ -1,7 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { engineError } from '../errors';
 
-/** Largest body the engine inflates to read it (a gzip bomb stops here). */
 /** Largest body a Content-Encoding (or a compressed gRPC message) is decoded to: a bound on decompression bombs. */
 export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 

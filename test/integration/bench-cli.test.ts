@@ -55,6 +55,8 @@ test('bad arguments are refused before anything starts: exit 2, naming the optio
     [['--payload', 'p9'], /--payload must be p1, p2 or a file with one Seldon JSON message; cannot read "p9" \(ENOENT\)/],
     [['--engine-port', '99999'], /--engine-port must be an integer from 1 to 65535/],
     [['--json', join(dir, 'no-such-folder', 'r.json')], /--json ".*r\.json" cannot be written \(ENOENT\)/],
+    [['--json', dir], /--json ".*" cannot be written \(not a file\)/],
+    [['--payload', dir], /--payload must be p1, p2 or a file with one Seldon JSON message; cannot read ".*" \(not a file\)/],
   ];
   for (const [args, message] of cases) {
     const out = terminal();

@@ -284,7 +284,8 @@ describe('faults under ROUTER r -> [ok, dead, bad, st, rest]: each a status, the
     // the HTTP status [[4, status]] asks for.
     r = await startGrpcChild((call) => ({ json: { data: { ndarray: [[row(call)[0] ?? -2]] } } }));
     ok = await startGrpcChild(() => ({ json: { meta: { tags: { by: 'ok' } }, strData: 'fine' } }));
-    bad = await startGrpcChild(() => ({ raw: Buffer.from([0xff, 0xff, 0xff]) }));
+    // [[2, 1]]: bytes whose wire format is sound but that do not decode as a SeldonMessage.
+    bad = await startGrpcChild((call) => ({ raw: row(call)[1] === 1 ? Buffer.from('d886ced059c65e', 'hex') : Buffer.from([0xff, 0xff, 0xff]) }));
     st = await startGrpcChild((call) => ({ code: row(call)[1] ?? grpcStatus.INTERNAL, details: `st says ${row(call)[1]}` }));
     rest = await startChild((call) => {
       const status = (JSON.parse(call.text) as { data: { ndarray: number[][] } }).data.ndarray[0]?.[1] ?? 500;
@@ -320,7 +321,7 @@ describe('faults under ROUTER r -> [ok, dead, bad, st, rest]: each a status, the
     assertAlive(engine);
   };
   const route = (...values: number[]): Promise<GrpcAnswer> => client.call('Predict', { data: { ndarray: [values] } });
-  const restRoute = (...values: number[]): Promise<{ status: number; text: string }> =>
+  const restRoute = (...values: number[]): Promise<{ status: number; text: string; headers: Headers }> =>
     engine.post(PREDICTIONS, JSON.stringify({ data: { ndarray: [values] } }), { 'content-type': 'application/json' });
 
   test('router index out of range: INTERNAL naming the router and the index', async () => {
@@ -348,6 +349,18 @@ describe('faults under ROUTER r -> [ok, dead, bad, st, rest]: each a status, the
     const body = parseErrorBody(reply.text);
     assert.equal(body.status.reason, 'CHILD_BAD_RESPONSE');
     assert.ok(body.status.info.startsWith(prefix), body.status.info);
+    await stillServing();
+  });
+
+  test('a child answer that passes the wire check but does not decode: 502 CHILD_BAD_RESPONSE over REST, with Seldon\'s headers', async () => {
+    const reply = await restRoute(2, 1);
+    assert.equal(reply.status, 502, reply.text);
+    assert.match(reply.headers.get('seldon-puid') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(reply.headers.get('x-content-type-options'), 'nosniff');
+    const body = parseErrorBody(reply.text);
+    assert.equal(body.status.reason, 'CHILD_BAD_RESPONSE');
+    assert.match(body.status.info, /^node "bad" answered a message the engine cannot write as JSON: malformed SeldonMessage protobuf: /);
+    assert.ok(!engine.output.some((l) => l.includes('unexpected failure')), 'logged as an unexpected failure');
     await stillServing();
   });
 

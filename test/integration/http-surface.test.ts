@@ -334,14 +334,24 @@ describe('requests Node cannot parse, or that come too slowly: the engine\'s JSO
     assert.equal(Object.getOwnPropertyDescriptor(models, '__proto__')?.value?.name, '__proto__');
   });
 
-  test('a whole request then bad bytes on the same connection (pipelining): the request is answered first, then the 400', async () => {
-    const body = '{"data":{"ndarray":[[1]]}}';
-    const reply = await rawExchange(engine.port, `POST ${PREDICTIONS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}GARBAGE\r\n\r\n`);
+  test('whole requests then bad bytes on the same connection (pipelining): each request is answered, in order, then the 400', async () => {
+    const body = (n: number): string => `{"data":{"ndarray":[[${n}]]}}`;
+    const post = (n: number): string => `POST ${PREDICTIONS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body(n).length}\r\n\r\n${body(n)}`;
+    // A child slow enough that the later answers are not ready when the first one is written.
+    const slow = await startChild(() => ({ delayMs: 150, json: { data: { ndarray: [[0.5]] } } }));
+    const slowEngine = await startEngine({ spec: { name: 'pipelined', graph: { name: 'm', type: 'MODEL', endpoint: restEndpoint(slow.port), children: [] } } });
+    let reply: Awaited<ReturnType<typeof rawExchange>>;
+    try {
+      reply = await rawExchange(slowEngine.port, `${post(1)}${post(2)}${post(3)}GARBAGE\r\n\r\n`);
+    } finally {
+      await slowEngine.stop();
+      await slow.close();
+    }
     const all = `${reply.head}\r\n${reply.body}`;
     const answers = all.split(/(?=HTTP\/1\.1 \d{3} )/);
-    assert.equal(answers.length, 2, all);
-    assert.match(answers[0] ?? '', /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"data":/);
-    assert.match(answers[1] ?? '', /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"reason":"BAD_REQUEST"/);
+    assert.equal(answers.length, 4, all);
+    for (const a of answers.slice(0, 3)) assert.match(a, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"data":/);
+    assert.match(answers[3] ?? '', /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"reason":"BAD_REQUEST"/);
   });
 
   test('CONNECT (a proxy tunnel): 405 METHOD_NOT_ALLOWED as JSON, then closed', async () => {

@@ -33,11 +33,8 @@ export function clientErrorHandler(config: Config, logger: Logger): (err: Error 
     const inFlight = (socket as ServerSocket)._httpMessage;
     const answer = (): Buffer => refusal(clientErrorOf(err, config), config, logger);
     if (inFlight !== undefined && inFlight !== null && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT' && inFlight.req?.complete === true) {
-      // A whole request before the bad bytes: its answer goes out, then the refusal.
-      inFlight.once('finish', () => closeAfter(socket, answer()));
-      inFlight.once('close', () => {
-        if (!inFlight.writableFinished) socket.destroy();
-      });
+      // Whole requests before the bad bytes: their answers go out, then the refusal.
+      afterAnswers(socket as ServerSocket, () => closeAfter(socket, answer()));
       return;
     }
     if (inFlight?.headersSent === true) {
@@ -60,6 +57,24 @@ export function refuseConnect(socket: Socket, config: Config, logger: Logger): v
     return;
   }
   closeAfter(socket, refusal(engineError('METHOD_NOT_ALLOWED', 'CONNECT is not allowed: the engine is not a proxy'), config, logger));
+}
+
+/**
+ * Calls `then` once no answer is in flight on the socket. Node queues the answers to pipelined
+ * requests and attaches the next one when the one before finishes (its own `finish` listener runs
+ * first), so after each `finish` the socket is looked at again. An answer that closes unfinished
+ * (the client went away) ends the connection.
+ */
+function afterAnswers(socket: ServerSocket, then: () => void): void {
+  const current = socket._httpMessage;
+  if (current === undefined || current === null || current.writableFinished) {
+    then();
+    return;
+  }
+  current.once('finish', () => afterAnswers(socket, then));
+  current.once('close', () => {
+    if (!current.writableFinished) socket.destroy();
+  });
 }
 
 /** Writes the last bytes of a connection and closes it once they are out (cut after FLUSH_MS). */
@@ -100,7 +115,7 @@ function clientErrorOf(err: Error & { code?: string }, config: Config): EngineEr
     case 'HPE_HEADER_OVERFLOW':
       return engineError('HEADERS_TOO_LARGE', `the request line and headers are larger than ${maxHeaderSize} bytes (node --max-http-header-size)`);
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return engineError('PAYLOAD_TOO_LARGE', 'the chunk extensions of the request body are larger than Node allows');
+      return engineError('BAD_REQUEST', 'the chunk extensions of the request body are larger than Node allows (HPE_CHUNK_EXTENSIONS_OVERFLOW)');
     default:
       return engineError('BAD_REQUEST', `the request is not valid HTTP/1.1: ${err.message}${err.code === undefined ? '' : ` (${err.code})`}`);
   }

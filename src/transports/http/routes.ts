@@ -83,3 +83,11 @@ function decodeSegment(segment: string): string | undefined {
     return undefined;
   }
 }
+
+/** The routes without a metrics path ('' is no request path): what --prometheus_path may not take. */
+const ENGINE_ROUTES = new RouteTable('');
+
+/** True when the engine serves `path` itself (API or probe), whatever the metrics path. */
+export function isEngineRoute(path: string): boolean {
+  return ENGINE_ROUTES.match(path) !== undefined;
+}

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../../config/schema';
-import { engineError, toEngineError, type EngineError } from '../../errors';
+import { engineError, EngineError, toEngineError } from '../../errors';
 import { Cancel } from '../../graph/cancel';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
@@ -156,33 +156,50 @@ function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[]
   } catch (err) {
     answer = Promise.reject(err);
   }
+  const failed = (err: unknown): void => {
+    try {
+      const error = toEngineError(err);
+      logFailure(deps.logger, error, puid, match);
+      if (error.code === 'CLIENT_CLOSED' && abort.aborted) {
+        span?.end(499, error); // nobody to answer
+      } else {
+        if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
+        sendError(res, headers, error);
+        span?.end(res.statusCode, error);
+      }
+    } catch (e) {
+      unexpectedFailure(res, deps, e);
+    }
+  };
+  const served = (): void => {
+    try {
+      recordServed(req, res, match, started, waits, deps);
+    } catch (err) {
+      deps.logger.error('recording the server metrics failed', { error: String(err) });
+    }
+  };
   answer.then(
     (payload) => {
       try {
         sendPayload(res, headers, payload);
         span?.end(res.statusCode);
       } catch (err) {
-        unexpectedFailure(res, deps, err);
+        // The answer could not be written as JSON (a child's protobuf that does not decode).
+        failed(answerFault(payload, err));
       }
-      recordServed(req, res, match, started, waits, deps);
+      served();
     },
     (err: unknown) => {
-      try {
-        const error = toEngineError(err);
-        logFailure(deps.logger, error, puid, match);
-        if (error.code === 'CLIENT_CLOSED' && abort.aborted) {
-          span?.end(499, error); // nobody to answer
-        } else {
-          if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
-          sendError(res, headers, error);
-          span?.end(res.statusCode, error);
-        }
-      } catch (e) {
-        unexpectedFailure(res, deps, e);
-      }
-      recordServed(req, res, match, started, waits, deps);
+      failed(err);
+      served();
     },
   );
+}
+
+/** A child's answer the engine could not turn into the REST answer is that child's fault, not the caller's. */
+function answerFault(payload: Payload, err: unknown): unknown {
+  if (payload.origin === undefined || !(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') return err;
+  return engineError('CHILD_BAD_RESPONSE', `node "${payload.origin}" answered a message the engine cannot write as JSON: ${err.message}`);
 }
 
 /** The server metrics of a graph route, once the answer is written (not when nothing could be: the client had gone). */

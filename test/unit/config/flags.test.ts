@@ -196,4 +196,5 @@ test('--prometheus_path may not take one of the engine\'s API or probe paths', (
     assertConfigError(() => load([`--prometheus_path=${path}`]), '--prometheus_path', JSON.stringify(path), 'API or probe paths');
   }
   assert.equal(load(['--prometheus_path=/api/v1.0/prom']).prometheusPath, '/api/v1.0/prom');
+  assert.equal(load(['--prometheus_path=/api/v1.0/predictionsX']).prometheusPath, '/api/v1.0/predictionsX');
 });

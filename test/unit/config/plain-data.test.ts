@@ -32,4 +32,6 @@ test('values YAML tags make (bytes, sets, dates) are refused, naming the path', 
   refuses({ graph: { children: [new Set([1])] } }, /not JSON data at graph\.children\[0\] \(Set\)/);
   refuses({ when: new Date(0) }, /at when \(Date\)/);
   refuses({ big: 1n }, /at big \(bigint\)/);
+  refuses({ graph: { parameters: [{ value: Number.POSITIVE_INFINITY }] } }, /at graph\.parameters\[0\]\.value \(Infinity\)/);
+  refuses({ x: Number.NaN }, /at x \(NaN\)/);
 });
