@@ -13,7 +13,7 @@ import { Payload } from '../../message/payload';
 import type { PredictionService } from '../../service/prediction-service';
 import type { EngineMetrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
-import type { Tracing } from '../../telemetry/tracing';
+import type { ServerSpan, Tracing } from '../../telemetry/tracing';
 import { forwardHeaders } from '../../upstream/headers';
 import { readBody } from './body';
 import { clientErrorHandler, refuseConnect } from './client-error';
@@ -156,28 +156,6 @@ function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[]
   } catch (err) {
     answer = Promise.reject(err);
   }
-  const failed = (err: unknown): void => {
-    try {
-      const error = toEngineError(err);
-      logFailure(deps.logger, error, puid, match);
-      if (error.code === 'CLIENT_CLOSED' && abort.aborted) {
-        span?.end(499, error); // nobody to answer
-      } else {
-        if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
-        sendError(res, headers, error);
-        span?.end(res.statusCode, error);
-      }
-    } catch (e) {
-      unexpectedFailure(res, deps, e);
-    }
-  };
-  const served = (): void => {
-    try {
-      recordServed(req, res, match, started, waits, deps);
-    } catch (err) {
-      deps.logger.error('recording the server metrics failed', { error: String(err) });
-    }
-  };
   answer.then(
     (payload) => {
       try {
@@ -185,15 +163,32 @@ function serveGraph(req: IncomingMessage, res: ServerResponse, headers: string[]
         span?.end(res.statusCode);
       } catch (err) {
         // The answer could not be written as JSON (a child's protobuf that does not decode).
-        failed(answerFault(payload, err));
+        answerFailure(answerFault(payload, err), req, res, headers, match, puid, abort, span, deps);
       }
-      served();
+      recordServed(req, res, match, started, waits, deps);
     },
     (err: unknown) => {
-      failed(err);
-      served();
+      answerFailure(err, req, res, headers, match, puid, abort, span, deps);
+      recordServed(req, res, match, started, waits, deps);
     },
   );
+}
+
+/** Answers a graph route that failed (module functions, not closures: nothing per request until a failure). */
+function answerFailure(err: unknown, req: IncomingMessage, res: ServerResponse, headers: string[], match: RouteMatch, puid: string, abort: Cancel, span: ServerSpan | undefined, deps: HttpServerDeps): void {
+  try {
+    const error = toEngineError(err);
+    logFailure(deps.logger, error, puid, match);
+    if (error.code === 'CLIENT_CLOSED' && abort.aborted) {
+      span?.end(499, error); // nobody to answer
+      return;
+    }
+    if (error.code === 'PAYLOAD_TOO_LARGE') lingerAfterRefusal(req, res, deps.service.draining);
+    sendError(res, headers, error);
+    span?.end(res.statusCode, error);
+  } catch (e) {
+    unexpectedFailure(res, deps, e);
+  }
 }
 
 /** A child's answer the engine could not turn into the REST answer is that child's fault, not the caller's. */
@@ -208,8 +203,12 @@ function recordServed(req: IncomingMessage, res: ServerResponse, match: RouteMat
   if (service === undefined || !res.headersSent) return;
   const method = req.method ?? 'GET';
   const elapsedMs = performance.now() - started;
-  deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
-  deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
+  try {
+    deps.metrics.observeServer(service, method === 'POST' ? 'post' : method.toLowerCase(), String(res.statusCode), elapsedMs / 1000);
+    deps.metrics.observeOverhead(service, (elapsedMs - waits.waitedMs) / 1000);
+  } catch (err) {
+    deps.logger.error('recording the server metrics failed', { error: String(err) });
+  }
 }
 
 /** The answer of a graph route (predictions, feedback, status, metadata, graph metadata). */
