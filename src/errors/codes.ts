@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   INTERNAL: { http: 500, grpc: GRPC.INTERNAL, meaning: 'A bug in the engine; the message says where.' },
   CHILD_STATUS: { http: 0, grpc: GRPC.UNKNOWN, meaning: 'A child answered a status other than 200: its status and body reach a REST caller unchanged; a gRPC caller gets the matching code.' },
   CHILD_UNREACHABLE: { http: 502, grpc: GRPC.UNAVAILABLE, meaning: 'A child could not be reached or broke the connection.' },
-  CHILD_BAD_RESPONSE: { http: 502, grpc: GRPC.INTERNAL, meaning: 'A child answered 200 with a body the engine must read but cannot (not JSON, wrong shape, too large).' },
+  CHILD_BAD_RESPONSE: { http: 502, grpc: GRPC.INTERNAL, meaning: 'A child answered bytes that are not HTTP/1.1, or 200 with a body the engine must read but cannot (not JSON, wrong shape, too large).' },
   SHUTTING_DOWN: { http: 503, grpc: GRPC.UNAVAILABLE, meaning: 'The engine is draining and takes no new requests.' },
   CHILD_TIMEOUT: { http: 504, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'A child did not answer in time (`seldon.io/rest-timeout` or `seldon.io/grpc-timeout`, default `--default_rest_timeout`, or the caller\'s deadline).' },
   CLIENT_CLOSED: { http: 499, grpc: GRPC.CANCELLED, meaning: 'The caller went away; the child calls it caused were aborted (never seen by the caller).' },

@@ -33,10 +33,10 @@ let applied = false;
 
 /**
  * Applies the settings once (idempotent):
- * - `--liftoff-only`: undici parses HTTP/1 answers with llhttp compiled to WebAssembly; by default
- *   V8 recompiles its hot functions with TurboFan, whose compile zone peaks at ~37 MB of malloc:
- *   VmHWM +30 MB at the first child calls. Liftoff's code parses the bench's answer in 1.4 µs
- *   instead of 0.67 µs.
+ * - `--liftoff-only`: undici (the payload logger's POSTs; child calls have their own client) parses
+ *   HTTP/1 answers with llhttp compiled to WebAssembly; by default V8 recompiles its hot functions
+ *   with TurboFan, whose compile zone peaks at ~37 MB of malloc: VmHWM +30 MB at the first POSTs.
+ *   Liftoff's code parses a small answer in 1.4 µs instead of 0.67 µs.
  * - young generation: no growth during start-up (start-up garbage would grow it to 16 MiB and keep
  *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-20 MB under load).
  * - `--heap-growing-percent=50` while no large bodies are in flight (see adaptHeapGrowth).

@@ -35,7 +35,7 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   const endpoint = node.endpoint;
   if (endpoint === undefined) throw new Error(`node "${node.name}" has no endpoint`); // parse.ts guarantees one
   const origin = `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.httpPort}`;
-  const pool = options.http.pool(origin);
+  const pool = options.http.pool(endpoint.host, endpoint.httpPort);
   const urls = new Map(Object.values(REST_PATHS).map((p) => [p, origin + p]));
   // A protobuf payload (from a gRPC caller or child) is transcoded to JSON here, once per payload.
   // One promise per call (no async wrappers): this is the hot path of every REST child call.

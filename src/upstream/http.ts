@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
 import { engineError, EngineError } from '../errors';
 import type { CancelSignal } from '../graph/cancel';
 import { appendChunk } from '../message/chunks';
 import { Deadlines, type Deadline, type DeadlineOwner } from '../graph/deadlines';
+import { H1Pool, type H1Exchange, type H1FailureKind, type H1Handler } from './h1-pool';
+import type { ResponseHead } from './h1-response';
 
 /** One finished child answer, whatever its status. */
 export interface HttpReply {
@@ -39,12 +39,11 @@ export interface HttpUpstreamOptions {
 }
 
 /**
- * REST child calls: one keep-alive undici Pool per child origin, made when the graph is compiled, and
- * requests sent with `dispatch` (the cheapest undici API, performance.md section 4). Every call has a
- * deadline and follows the caller's AbortSignal.
+ * REST child calls: one keep-alive connection pool per child (h1-pool.ts), made when the graph is
+ * compiled. Every call has a deadline and follows the caller's cancellation.
  */
 export class HttpUpstream {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, H1Pool>();
   /** Per-call deadlines, cheaper than a timer per call (see deadlines.ts). */
   readonly #deadlines = new Deadlines();
   readonly #options: HttpUpstreamOptions;
@@ -53,18 +52,13 @@ export class HttpUpstream {
     this.#options = options;
   }
 
-  /** The pool for an origin (`http://host:port`), created on first use; call at graph load. */
-  pool(origin: string): Pool {
-    let pool = this.#pools.get(origin);
+  /** The pool for a child (host name or IP, and port), created on first use; call at graph load. */
+  pool(host: string, port: number): H1Pool {
+    const key = `${host} ${port}`;
+    let pool = this.#pools.get(key);
     if (pool === undefined) {
-      pool = new Pool(origin, {
-        connect: { timeout: this.#options.connectTimeoutMs },
-        // The per-call deadline (HttpCall.timeoutMs) is the real limit; these only disable undici's own 300 s ones.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        keepAliveTimeout: 30_000,
-      });
-      this.#pools.set(origin, pool);
+      pool = new H1Pool(host, port, { connectTimeoutMs: this.#options.connectTimeoutMs, keepAliveMs: KEEP_ALIVE_MS });
+      this.#pools.set(key, pool);
     }
     return pool;
   }
@@ -74,52 +68,63 @@ export class HttpUpstream {
    * rejects with an EngineError, or with what `onReply` throws. `onReply` runs as the answer ends,
    * so a call costs one promise, not two.
    */
-  request<T>(pool: Pool, call: HttpCall, onReply: (reply: HttpReply) => T): Promise<T> {
+  request<T>(pool: H1Pool, call: HttpCall, onReply: (reply: HttpReply) => T): Promise<T> {
     const deadlines = this.#deadlines;
     return new Promise<T>((resolve, reject) => {
-      pool.dispatch(dispatchOptions(call), new ReplyCollector(call, this.#options.maxResponseBytes, deadlines, onReply, resolve, reject));
+      const collector = new ReplyCollector(call, this.#options.maxResponseBytes, deadlines, onReply, resolve, reject);
+      if (collector.settled) return;
+      let head: string;
+      try {
+        head = requestHead(call, pool.authority);
+      } catch (err) {
+        collector.fail(err as EngineError);
+        return;
+      }
+      collector.sent(pool.send(head, call.body, collector));
     });
   }
 
   /** Closes the pools once their calls have ended (each still bound by its deadline), then the deadline timers. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => p.destroy())));
+    await Promise.all([...this.#pools.values()].map((p) => p.close()));
     this.#pools.clear();
     this.#deadlines.close();
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+/** Idle child connections close after this (sooner when the child's Keep-Alive header says so). */
+const KEEP_ALIVE_MS = 30_000;
+/** What may not appear in a header value: it would end the header and start another. */
+const LINE_BREAK = /[\r\n\0]/;
 
 /**
- * Headers go to undici as a flat name/value list: copying the per-request header object with a
- * spread costs ~3 µs (it is a dictionary-mode object), building the list ~0.1 µs.
+ * The request line and headers. The names come from Node's parsers (HTTP/1 or HTTP/2), which
+ * allow only tokens; values are checked once more for line breaks, so no caller can add a header.
  */
-function dispatchOptions(call: HttpCall): Dispatcher.DispatchOptions {
-  const headers: string[] = [];
+function requestHead(call: HttpCall, authority: string): string {
+  let head = `${call.method} ${call.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   const forwarded = call.headers;
   for (const name in forwarded) {
     const value = forwarded[name];
-    if (typeof value === 'string') headers.push(name, value);
-    else if (value !== undefined) for (const v of value) headers.push(name, v);
+    if (typeof value === 'string') head += headerLine(name, value);
+    else if (value !== undefined) for (const v of value) head += headerLine(name, v);
   }
   const chunks = call.body;
-  if (chunks === undefined) return { method: call.method, path: call.path, headers, body: null };
-  if (call.contentType !== '') headers.push('content-type', call.contentType);
-  if (call.contentEncoding !== '') headers.push('content-encoding', call.contentEncoding);
-  if (chunks.length <= 1) return { method: call.method, path: call.path, headers, body: chunks[0] ?? EMPTY };
-  // Several chunks go as an iterable (undici writes each; lib/core/request.js accepts any iterable,
-  // its types list only streams), with the length undici cannot know in advance.
+  if (chunks === undefined) return `${head}\r\n`;
+  if (call.contentType !== '') head += headerLine('content-type', call.contentType);
+  if (call.contentEncoding !== '') head += headerLine('content-encoding', call.contentEncoding);
   let size = 0;
   for (const c of chunks) size += c.length;
-  headers.push('content-length', String(size));
-  return { method: call.method, path: call.path, headers, body: chunks as Iterable<Buffer> as unknown as Readable };
+  return `${head}content-length: ${size}\r\n\r\n`;
 }
 
-type Controller = Dispatcher.DispatchController;
+function headerLine(name: string, value: string): string {
+  if (LINE_BREAK.test(value)) throw engineError('BAD_REQUEST', `header "${name}" cannot be sent to a child: its value holds a line break or NUL`);
+  return `${name}: ${value}\r\n`;
+}
 
-/** undici handler that collects the answer's chunks, with deadline and abort handling. */
-class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
+/** Collects one child answer's chunks, with deadline and cancellation. */
+class ReplyCollector<T> implements H1Handler, DeadlineOwner {
   readonly #call: HttpCall;
   readonly #max: number;
   readonly #onReply: (reply: HttpReply) => T;
@@ -132,8 +137,7 @@ class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
   #status = 0;
   #contentType = '';
   #contentEncoding = '';
-  #controller: Controller | undefined;
-  #failure: EngineError | undefined;
+  #exchange: H1Exchange | undefined;
   #deadline: Deadline | undefined;
   #done = false;
   #unlisten: (() => void) | undefined;
@@ -144,22 +148,32 @@ class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
     this.#onReply = onReply;
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#unlisten = call.signal.onAbort((reason) => this.#fail(engineError('CLIENT_CLOSED', `call to node "${call.node}" (${call.url}) aborted: ${abortReason(reason)}`)));
-    if (this.#failure !== undefined) return;
+    this.#unlisten = call.signal.onAbort((reason) => this.fail(engineError('CLIENT_CLOSED', `call to node "${call.node}" (${call.url}) aborted: ${abortReason(reason)}`)));
+    if (this.#done) return;
     this.#deadline = deadlines.add(call.timeoutMs, this);
+  }
+
+  /** True when the call failed before it was sent (the caller had already gone). */
+  get settled(): boolean {
+    return this.#done;
+  }
+
+  /** The request is out; `exchange` aborts it. */
+  sent(exchange: H1Exchange): void {
+    if (this.#done) exchange.abort();
+    else this.#exchange = exchange;
   }
 
   onDeadline(): void {
     const call = this.#call;
-    this.#fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`));
+    this.fail(engineError('CHILD_TIMEOUT', `node "${call.node}" did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`));
   }
 
-  /** Records the failure and aborts the request; the rejection happens in onResponseError. */
-  #fail(err: EngineError): void {
-    if (this.#done || this.#failure !== undefined) return;
-    this.#failure = err;
-    if (this.#controller !== undefined) this.#controller.abort(err);
-    else this.#finish(err);
+  /** Ends the call with `err`, dropping its connection. */
+  fail(err: EngineError): void {
+    if (this.#done) return;
+    this.#exchange?.abort();
+    this.#finish(err);
   }
 
   #finish(result: EngineError | HttpReply): void {
@@ -181,52 +195,39 @@ class ReplyCollector<T> implements Dispatcher.DispatchHandler, DeadlineOwner {
     this.#resolve(value);
   }
 
-  onRequestStart(controller: Controller): void {
-    this.#controller = controller;
-    if (this.#failure !== undefined) controller.abort(this.#failure);
+  onHead(head: ResponseHead): void {
+    this.#status = head.status;
+    this.#contentType = head.contentType;
+    this.#contentEncoding = head.contentEncoding;
   }
 
-  onResponseStart(_controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return; // 1xx informational: the real answer follows
-    this.#status = statusCode;
-    this.#contentType = firstHeader(headers['content-type']);
-    this.#contentEncoding = firstHeader(headers['content-encoding']);
-  }
-
-  onResponseData(controller: Controller, chunk: Buffer): void {
+  onBody(chunk: Buffer): void {
+    if (this.#done) return;
     this.#size += chunk.length;
     if (this.#size > this.#max) {
-      this.#failure = engineError('CHILD_BAD_RESPONSE', `node "${this.#call.node}" answered more than ${this.#max} bytes from ${this.#call.url}`);
-      controller.abort(this.#failure);
+      this.fail(engineError('CHILD_BAD_RESPONSE', `node "${this.#call.node}" answered more than ${this.#max} bytes from ${this.#call.url}`));
       return;
     }
     this.#mark = appendChunk(this.#chunks, chunk, this.#mark);
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     this.#finish({ status: this.#status, chunks: this.#chunks, contentType: this.#contentType, contentEncoding: this.#contentEncoding });
   }
 
-  onResponseError(_controller: Controller, error: Error): void {
-    this.#finish(this.#failure ?? transportError(this.#call, error));
+  onError(kind: H1FailureKind, message: string): void {
+    this.#finish(transportError(this.#call, kind, message));
   }
-}
-
-function firstHeader(value: string | string[] | undefined): string {
-  return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
 function abortReason(reason: unknown): string {
   return reason instanceof Error ? reason.message : 'the caller went away';
 }
 
-/** Maps an undici failure to CHILD_TIMEOUT or CHILD_UNREACHABLE, naming node, method and URL. */
-function transportError(call: HttpCall, error: Error): EngineError {
-  const code = (error as { code?: unknown }).code;
-  const cause = (error as { cause?: { message?: unknown } }).cause;
-  const detail = [error.message, typeof cause?.message === 'string' ? cause.message : ''].filter((s) => s !== '').join(': ');
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return engineError('CHILD_TIMEOUT', `node "${call.node}": ${call.method} ${call.url} timed out (${detail})`);
-  }
-  return engineError('CHILD_UNREACHABLE', `node "${call.node}": ${call.method} ${call.url} failed: ${detail || String(code)}`);
+/** Names node, method and URL in a transport failure. */
+function transportError(call: HttpCall, kind: H1FailureKind, message: string): EngineError {
+  const what = `node "${call.node}": ${call.method} ${call.url}`;
+  if (kind === 'connect-timeout') return engineError('CHILD_TIMEOUT', `${what} timed out (${message})`);
+  if (kind === 'bad-response') return engineError('CHILD_BAD_RESPONSE', `${what} answered bytes that are not HTTP/1.1: ${message}`);
+  return engineError('CHILD_UNREACHABLE', `${what} failed: ${message}`);
 }

@@ -1,0 +1,283 @@
+/**
+ * An incremental parser for one HTTP/1.1 answer at a time (RFC 9112), fed socket reads as they come.
+ * It reads what a child call needs and checks what framing depends on: the status line, Content-Type,
+ * Content-Encoding, Content-Length, Transfer-Encoding, Connection and Keep-Alive; 1xx answers are
+ * skipped; the body ends by length, by chunked coding or at the connection's end. Anything else that
+ * is malformed is an H1ResponseError, never a guess.
+ */
+
+/** What the parser reports, in order: onHead once, onBody any number of times, onEnd once. */
+export interface ResponseSink {
+  onHead(head: ResponseHead): void;
+  onBody(chunk: Buffer): void;
+  /** `reusable`: the connection may carry the next request (keep-alive, and nothing after the answer). */
+  onEnd(reusable: boolean): void;
+}
+
+export interface ResponseHead {
+  readonly status: number;
+  /** '' when absent. */
+  readonly contentType: string;
+  /** '' when absent. */
+  readonly contentEncoding: string;
+  /** The server's `Keep-Alive: timeout=N` in ms, or undefined. */
+  readonly keepAliveMs: number | undefined;
+}
+
+/** A child's bytes are not an HTTP/1.1 answer. */
+export class H1ResponseError extends Error {
+  override name = 'H1ResponseError';
+}
+
+/** Largest status line plus headers, as Node's own default (--max-http-header-size). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Largest chunk-size line or trailer section. */
+const MAX_LINE_BYTES = 16 * 1024;
+
+const enum State {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+  /** The answer is whole; onEnd not yet called (it needs to know whether bytes follow). */
+  Complete,
+  Done,
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/;
+const DIGITS = /^\d{1,15}$/;
+const HEX = /^[0-9A-Fa-f]{1,12}$/;
+
+export class ResponseParser {
+  readonly #sink: ResponseSink;
+  #state = State.Head;
+  /** Head bytes (or a chunk-size line, or trailers) split across reads. */
+  #pending: Buffer | undefined;
+  /** Body bytes still to come (Length), or of the current chunk (ChunkData). */
+  #remaining = 0;
+  /** Bytes of the chunk-size CRLF seen so far (ChunkDataEnd). */
+  #crlfSeen = 0;
+  #reusable = true;
+  #sawBytes = false;
+  #trailerBytes = 0;
+
+  constructor(sink: ResponseSink) {
+    this.#sink = sink;
+  }
+
+  /** Whether any byte of the answer has arrived (a connection closed before that never answered). */
+  get started(): boolean {
+    return this.#sawBytes;
+  }
+
+  get done(): boolean {
+    return this.#state === State.Done;
+  }
+
+  /** Feeds one read. Bytes after the end of the answer make the connection not reusable. */
+  execute(data: Buffer): void {
+    if (data.length > 0) this.#sawBytes = true;
+    let chunk = data;
+    while (chunk.length > 0 && this.#state < State.Complete) {
+      switch (this.#state) {
+        case State.Head:
+          chunk = this.#head(chunk);
+          break;
+        case State.Length: {
+          const n = Math.min(this.#remaining, chunk.length);
+          this.#remaining -= n;
+          this.#sink.onBody(n === chunk.length ? chunk : chunk.subarray(0, n));
+          chunk = chunk.subarray(n);
+          if (this.#remaining === 0) this.#end();
+          break;
+        }
+        case State.ChunkSize:
+        case State.Trailers:
+          chunk = this.#line(chunk);
+          break;
+        case State.ChunkData: {
+          const n = Math.min(this.#remaining, chunk.length);
+          this.#remaining -= n;
+          this.#sink.onBody(n === chunk.length ? chunk : chunk.subarray(0, n));
+          chunk = chunk.subarray(n);
+          if (this.#remaining === 0) {
+            this.#state = State.ChunkDataEnd;
+            this.#crlfSeen = 0;
+          }
+          break;
+        }
+        case State.ChunkDataEnd: {
+          const expected = this.#crlfSeen === 0 ? 13 : 10;
+          if (chunk[0] !== expected) throw new H1ResponseError('chunk data not followed by CRLF');
+          chunk = chunk.subarray(1);
+          if (++this.#crlfSeen === 2) this.#state = State.ChunkSize;
+          break;
+        }
+        case State.UntilClose:
+          this.#sink.onBody(chunk);
+          return;
+      }
+    }
+    // We never pipeline, so bytes past the answer are the server's mistake: do not reuse the connection.
+    if (chunk.length > 0) this.#reusable = false;
+    if (this.#state === State.Complete) {
+      this.#state = State.Done;
+      this.#sink.onEnd(this.#reusable);
+    }
+  }
+
+  /**
+   * The connection ended. Returns true when that completes the answer (a body delimited by the
+   * connection's end); false when the answer was already complete; throws when it was cut short.
+   */
+  finish(): boolean {
+    if (this.#state === State.Done) return false;
+    if (this.#state === State.UntilClose) {
+      this.#state = State.Done;
+      this.#sink.onEnd(false);
+      return true;
+    }
+    throw new H1ResponseError(this.#sawBytes ? 'the connection closed in the middle of the answer' : 'the connection closed before any answer');
+  }
+
+  #end(): void {
+    this.#state = State.Complete;
+  }
+
+  /** Collects the head; parses it once whole. Returns the bytes after it. */
+  #head(chunk: Buffer): Buffer {
+    let buf = chunk;
+    let from = 0;
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      buf = Buffer.concat([pending, chunk]);
+      from = Math.max(0, pending.length - 3);
+    }
+    const end = buf.indexOf(CRLFCRLF, from);
+    if (end === -1) {
+      if (buf.length > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
+      this.#pending = pending === undefined ? Buffer.from(chunk) : buf; // copied: the read's buffer may be reused
+      return EMPTY;
+    }
+    if (end > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
+    this.#pending = undefined;
+    this.#parseHead(buf.toString('latin1', 0, end));
+    return buf.subarray(end + 4);
+  }
+
+  #parseHead(text: string): void {
+    let eol = text.indexOf('\r\n');
+    if (eol === -1) eol = text.length;
+    const statusLine = STATUS_LINE.exec(text.slice(0, eol));
+    if (statusLine === null) throw new H1ResponseError(`not an HTTP/1.x status line: ${JSON.stringify(text.slice(0, Math.min(eol, 80)))}`);
+    const status = Number(statusLine[2]);
+    let keepAlive = statusLine[1] === '1';
+    let contentType = '';
+    let contentEncoding = '';
+    let contentLength: string | undefined;
+    let transferEncoding: string | undefined;
+    let keepAliveMs: number | undefined;
+    let pos = eol + 2;
+    while (pos < text.length) {
+      let next = text.indexOf('\r\n', pos);
+      if (next === -1) next = text.length;
+      const colon = text.indexOf(':', pos);
+      if (colon === -1 || colon > next) throw new H1ResponseError(`header line without a colon: ${JSON.stringify(text.slice(pos, Math.min(next, pos + 80)))}`);
+      const name = text.slice(pos, colon);
+      if (!TOKEN.test(name)) throw new H1ResponseError(`bad header name ${JSON.stringify(name.slice(0, 80))}`);
+      const value = text.slice(colon + 1, next).trim();
+      pos = next + 2;
+      switch (name.length) {
+        case 10:
+          if (name.toLowerCase() === 'connection') {
+            const tokens = value.toLowerCase();
+            if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) keepAlive = false;
+            else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) keepAlive = true;
+          } else if (name.toLowerCase() === 'keep-alive') {
+            const timeout = /(?:^|[,;]\s*)timeout=(\d{1,9})/i.exec(value);
+            if (timeout !== null) keepAliveMs = Number(timeout[1]) * 1000;
+          }
+          break;
+        case 12:
+          if (name.toLowerCase() === 'content-type' && contentType === '') contentType = value;
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') {
+            if (!DIGITS.test(value)) throw new H1ResponseError(`bad Content-Length ${JSON.stringify(value.slice(0, 80))}`);
+            if (contentLength !== undefined && contentLength !== value) throw new H1ResponseError('two different Content-Length headers');
+            contentLength = value;
+          }
+          break;
+        case 16:
+          if (name.toLowerCase() === 'content-encoding' && contentEncoding === '') contentEncoding = value;
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+          break;
+      }
+    }
+    if (status < 200) {
+      if (status === 101) throw new H1ResponseError('101 Switching Protocols, but no upgrade was asked for');
+      return; // 1xx informational: the real answer follows (#state stays Head)
+    }
+    this.#sink.onHead({ status, contentType, contentEncoding, keepAliveMs });
+    this.#reusable = keepAlive;
+    if (status === 204 || status === 304) {
+      this.#end();
+    } else if (transferEncoding !== undefined) {
+      // RFC 9112 6.3: with Transfer-Encoding, Content-Length is ignored and the connection not reused.
+      if (contentLength !== undefined) this.#reusable = false;
+      const codings = transferEncoding.toLowerCase().split(',');
+      if ((codings[codings.length - 1] ?? '').trim() === 'chunked') this.#state = State.ChunkSize;
+      else {
+        this.#reusable = false;
+        this.#state = State.UntilClose;
+      }
+    } else if (contentLength !== undefined) {
+      this.#remaining = Number(contentLength);
+      if (this.#remaining === 0) this.#end();
+      else this.#state = State.Length;
+    } else {
+      this.#reusable = false;
+      this.#state = State.UntilClose;
+    }
+  }
+
+  /** Collects one CRLF-ended line (chunk size, or a trailer) and acts on it. Returns the bytes after it. */
+  #line(chunk: Buffer): Buffer {
+    const nl = chunk.indexOf(10);
+    if (nl === -1) {
+      const pending = this.#pending === undefined ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk]);
+      if (pending.length > MAX_LINE_BYTES) throw new H1ResponseError(`chunked line longer than ${MAX_LINE_BYTES} bytes`);
+      this.#pending = pending;
+      return EMPTY;
+    }
+    let line = chunk.toString('latin1', 0, nl + 1);
+    if (this.#pending !== undefined) {
+      line = this.#pending.toString('latin1') + line;
+      this.#pending = undefined;
+    }
+    if (line.length > MAX_LINE_BYTES) throw new H1ResponseError(`chunked line longer than ${MAX_LINE_BYTES} bytes`);
+    if (!line.endsWith('\r\n')) throw new H1ResponseError('chunked line not ended by CRLF');
+    const text = line.slice(0, -2);
+    if (this.#state === State.Trailers) {
+      this.#trailerBytes += line.length;
+      if (this.#trailerBytes > MAX_LINE_BYTES) throw new H1ResponseError(`trailers larger than ${MAX_LINE_BYTES} bytes`);
+      if (text === '') this.#end();
+      return chunk.subarray(nl + 1);
+    }
+    const semicolon = text.indexOf(';');
+    const size = (semicolon === -1 ? text : text.slice(0, semicolon)).trim();
+    if (!HEX.test(size)) throw new H1ResponseError(`bad chunk size ${JSON.stringify(size.slice(0, 80))}`);
+    this.#remaining = Number.parseInt(size, 16);
+    this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
+    return chunk.subarray(nl + 1);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

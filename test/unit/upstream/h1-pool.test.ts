@@ -1,0 +1,644 @@
+/**
+ * The keep-alive HTTP/1.1 connection pool of REST child calls (src/upstream/h1-pool.ts) and the
+ * HttpUpstream built on it (src/upstream/http.ts), against real servers on 127.0.0.1: raw `node:net`
+ * servers where the exact bytes matter, `node:http` servers where an ordinary child will do.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { EngineError } from '../../../src/errors';
+import { Cancel } from '../../../src/graph/cancel';
+import { H1Pool, type H1FailureKind, type H1Handler } from '../../../src/upstream/h1-pool';
+import type { ResponseHead } from '../../../src/upstream/h1-response';
+import { HttpUpstream, type HttpCall, type HttpReply } from '../../../src/upstream/http';
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+/** One request a raw server read off a connection (framed by its Content-Length, if any). */
+interface RawRequest {
+  readonly head: string;
+  readonly body: Buffer;
+  readonly socket: Socket;
+  /** Index of its connection, in the order the server accepted them. */
+  readonly connection: number;
+}
+
+interface RawConnection {
+  readonly socket: Socket;
+  /** Every byte the server received on it, as received. */
+  readonly data: Buffer[];
+  /** Resolves when the server's socket has closed. */
+  readonly closed: Promise<void>;
+}
+
+interface RawServer {
+  readonly port: number;
+  readonly connections: RawConnection[];
+  readonly requests: RawRequest[];
+  /** Resolves with the n-th request (0-based) once it has arrived. */
+  request(n: number): Promise<RawRequest>;
+  close(): Promise<void>;
+}
+
+/** A `node:net` server on 127.0.0.1, port 0, that frames requests and hands each to `onRequest`. */
+async function rawServer(onRequest: (req: RawRequest) => void = () => undefined): Promise<RawServer> {
+  const connections: RawConnection[] = [];
+  const requests: RawRequest[] = [];
+  const waiting: Array<{ n: number; resolve: (r: RawRequest) => void }> = [];
+  const server = createNetServer((socket) => {
+    const connection = connections.length;
+    const data: Buffer[] = [];
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    connections.push({ socket, data, closed });
+    socket.on('error', () => undefined);
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      data.push(chunk);
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const end = pending.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        const head = pending.toString('latin1', 0, end + 4);
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+        const size = length === null ? 0 : Number(length[1]);
+        if (pending.length < end + 4 + size) return;
+        const req: RawRequest = { head, body: pending.subarray(end + 4, end + 4 + size), socket, connection };
+        pending = pending.subarray(end + 4 + size);
+        requests.push(req);
+        for (const w of waiting.filter((x) => x.n === requests.length - 1)) w.resolve(req);
+        onRequest(req);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections,
+    requests,
+    request: (n) => {
+      const arrived = requests[n];
+      if (arrived !== undefined) return Promise.resolve(arrived);
+      return new Promise((resolve) => waiting.push({ n, resolve }));
+    },
+    close: () => {
+      for (const c of connections) c.socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface HttpChild {
+  readonly port: number;
+  /** 'connection' events seen. */
+  readonly connections: () => number;
+  close(): Promise<void>;
+}
+
+/** A `node:http` server on 127.0.0.1, port 0, that reads each request body then calls `handle`. */
+async function httpChild(handle: (req: IncomingMessage, body: Buffer, res: ServerResponse) => void): Promise<HttpChild> {
+  let connections = 0;
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, Buffer.concat(chunks), res));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections: () => connections,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A port on which nothing listens (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const OK = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok';
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+interface Outcome {
+  readonly heads: ResponseHead[];
+  readonly body: string;
+  readonly ends: boolean[];
+  readonly error: { readonly kind: H1FailureKind; readonly message: string } | undefined;
+}
+
+/** A handler that records what it is told; `outcome` resolves at onEnd or onError. */
+function recorder(): { handler: H1Handler; outcome: Promise<Outcome>; settled: () => boolean } {
+  const heads: ResponseHead[] = [];
+  const body: Buffer[] = [];
+  const ends: boolean[] = [];
+  let settled = false;
+  let resolve: (o: Outcome) => void = () => undefined;
+  const outcome = new Promise<Outcome>((r) => {
+    resolve = r;
+  });
+  const handler: H1Handler = {
+    onHead: (head) => heads.push(head),
+    onBody: (chunk) => body.push(Buffer.from(chunk)),
+    onEnd: (reusable) => {
+      assert.equal(settled, false, 'onEnd after the call settled');
+      settled = true;
+      ends.push(reusable);
+      resolve({ heads, body: Buffer.concat(body).toString('latin1'), ends, error: undefined });
+    },
+    onError: (kind, message) => {
+      assert.equal(settled, false, 'onError after the call settled');
+      settled = true;
+      resolve({ heads, body: Buffer.concat(body).toString('latin1'), ends, error: { kind, message } });
+    },
+  };
+  return { handler, outcome, settled: () => settled };
+}
+
+function newPool(port: number, keepAliveMs = 30_000): H1Pool {
+  return new H1Pool('127.0.0.1', port, { connectTimeoutMs: 1000, keepAliveMs });
+}
+
+/** Sends a GET for `path` and waits for its outcome. */
+function get(pool: H1Pool, path = '/'): Promise<Outcome> {
+  const { handler, outcome } = recorder();
+  pool.send(`GET ${path} HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, handler);
+  return outcome;
+}
+
+function call(extra: Partial<HttpCall> = {}): HttpCall {
+  return {
+    method: 'POST', path: '/predict', url: 'http://child/predict', body: [Buffer.from('{}')], contentType: 'application/json', contentEncoding: '',
+    headers: {}, timeoutMs: 1000, signal: new Cancel(), node: 'model', ...extra,
+  };
+}
+
+function upstream(maxResponseBytes = 1 << 20): HttpUpstream {
+  return new HttpUpstream({ connectTimeoutMs: 1000, maxResponseBytes });
+}
+
+const asReply = (r: HttpReply): HttpReply => r;
+
+async function rejected(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof EngineError, `not an EngineError: ${String(err)}`);
+    return err;
+  }
+  assert.fail('the call succeeded');
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+
+describe('H1Pool: the request on the wire', { timeout: 5000 }, () => {
+  test('request line, host, forwarded headers, content-type, content-length, then the body chunks in order', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      const body = [Buffer.from('{"data":'), Buffer.alloc(0), Buffer.from('{"ndarray":'), Buffer.from('[1,2]}}')];
+      const reply = await http.request(pool, call({
+        path: '/api/v1.0/predictions', body, contentEncoding: 'gzip',
+        headers: { 'x-custom': 'v', 'seldon-puid': 'p-1', 'x-many': ['a', 'b'] },
+      }), asReply);
+      assert.equal(reply.status, 200);
+      assert.equal(Buffer.concat(reply.chunks).toString(), 'ok');
+      assert.equal(reply.contentType, 'text/plain');
+      const wire = Buffer.concat(server.connections[0]?.data ?? []).toString('latin1');
+      assert.equal(wire, 'POST /api/v1.0/predictions HTTP/1.1\r\n'
+        + `host: 127.0.0.1:${server.port}\r\n`
+        + 'x-custom: v\r\n'
+        + 'seldon-puid: p-1\r\n'
+        + 'x-many: a\r\n'
+        + 'x-many: b\r\n'
+        + 'content-type: application/json\r\n'
+        + 'content-encoding: gzip\r\n'
+        + 'content-length: 26\r\n'
+        + '\r\n'
+        + '{"data":{"ndarray":[1,2]}}');
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+
+  test('H1Pool.send writes the head then every body chunk, in order', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const pool = newPool(server.port);
+    try {
+      assert.equal(pool.authority, `127.0.0.1:${server.port}`);
+      const { handler, outcome } = recorder();
+      const chunks = Array.from({ length: 20 }, (_, i) => Buffer.from(`<${i}>`));
+      const size = chunks.reduce((n, c) => n + c.length, 0);
+      const head = `POST /p HTTP/1.1\r\nhost: ${pool.authority}\r\ncontent-length: ${size}\r\n\r\n`;
+      pool.send(head, chunks, handler);
+      const out = await outcome;
+      assert.equal(out.error, undefined);
+      assert.equal(out.body, 'ok');
+      assert.deepEqual(out.ends, [true]);
+      assert.equal(Buffer.concat(server.connections[0]?.data ?? []).toString('latin1'), head + Buffer.concat(chunks).toString('latin1'));
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('a GET has no content-length (nor content-type)', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      const reply = await http.request(pool, call({ method: 'GET', path: '/health/ping', body: undefined, headers: { 'x-custom': 'v' } }), asReply);
+      assert.equal(reply.status, 200);
+      assert.equal(server.requests[0]?.head, `GET /health/ping HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\nx-custom: v\r\n\r\n`);
+      assert.equal(Buffer.concat(server.connections[0]?.data ?? []).toString('latin1'), server.requests[0]?.head);
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+});
+
+describe('H1Pool: connections', { timeout: 5000 }, () => {
+  test('two sequential requests reuse one connection', async () => {
+    const child = await httpChild((req, _body, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.end(`you asked ${req.url ?? ''}`);
+    });
+    const pool = newPool(child.port);
+    try {
+      const first = await get(pool, '/one');
+      const second = await get(pool, '/two');
+      assert.equal(first.body, 'you asked /one');
+      assert.equal(second.body, 'you asked /two');
+      assert.deepEqual(first.ends, [true]);
+      assert.deepEqual(second.ends, [true]);
+      assert.equal(first.heads[0]?.keepAliveMs, 5000, 'node:http announces Keep-Alive: timeout=5');
+      assert.equal(child.connections(), 1);
+    } finally {
+      await pool.close();
+      await child.close();
+    }
+  });
+
+  test('concurrent requests open separate connections', async () => {
+    const server = await rawServer();
+    const pool = newPool(server.port);
+    try {
+      const calls = [get(pool, '/a'), get(pool, '/b'), get(pool, '/c')];
+      // All three are in flight at the server before any is answered.
+      await Promise.all([server.request(0), server.request(1), server.request(2)]);
+      assert.equal(server.connections.length, 3);
+      assert.deepEqual(new Set(server.requests.map((r) => r.connection)), new Set([0, 1, 2]));
+      for (const req of server.requests) req.socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${req.head.slice(5, 6)}!`);
+      const outs = await Promise.all(calls);
+      assert.deepEqual(outs.map((o) => o.body), ['a!', 'b!', 'c!']);
+      // Afterwards all three are idle and reused: three more calls open no new connection.
+      const again = [get(pool, '/d'), get(pool, '/e'), get(pool, '/f')];
+      await Promise.all([server.request(3), server.request(4), server.request(5)]);
+      for (const req of server.requests.slice(3)) req.socket.write(OK);
+      await Promise.all(again);
+      assert.equal(server.connections.length, 3);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('an answer with Connection: close gets a new connection next time', async () => {
+    const server = await rawServer((req) => req.socket.write(req.connection === 0 ? 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok' : OK));
+    const pool = newPool(server.port);
+    try {
+      const first = await get(pool);
+      assert.equal(first.body, 'ok');
+      assert.deepEqual(first.ends, [false]);
+      // The pool itself drops that connection (the server left it open).
+      await server.connections[0]?.closed;
+      const second = await get(pool);
+      assert.equal(second.body, 'ok');
+      assert.deepEqual(second.ends, [true]);
+      assert.equal(server.connections.length, 2);
+      assert.equal(server.requests[1]?.connection, 1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('a server closing an idle kept-alive connection: the next request succeeds on a new connection', async () => {
+    const server = await rawServer((req) => {
+      req.socket.write(OK);
+      if (req.connection === 0) setImmediate(() => req.socket.end());
+    });
+    const pool = newPool(server.port);
+    try {
+      const first = await get(pool);
+      assert.deepEqual(first.ends, [true]);
+      // Wait until the close has been seen on both sides.
+      await server.connections[0]?.closed;
+      const second = await get(pool);
+      assert.equal(second.error, undefined);
+      assert.equal(second.body, 'ok');
+      assert.equal(server.connections.length, 2);
+      assert.equal(server.requests.length, 2);
+      assert.equal(server.requests[1]?.connection, 1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('bytes a server sends on an idle connection get that connection dropped; the next request uses a new one', async () => {
+    const server = await rawServer((req) => {
+      req.socket.write(OK);
+      if (req.connection === 0) setTimeout(() => req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale'), 5);
+    });
+    const pool = newPool(server.port);
+    try {
+      const first = await get(pool);
+      assert.deepEqual(first.ends, [true]);
+      await server.connections[0]?.closed; // the pool closed it on the stray bytes
+      const second = await get(pool);
+      assert.equal(second.error, undefined);
+      assert.equal(second.body, 'ok', 'not the stray answer');
+      assert.equal(server.connections.length, 2);
+      assert.equal(server.requests[1]?.connection, 1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('idle connections older than keepAliveMs are not reused', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const pool = newPool(server.port, 20);
+    try {
+      await get(pool);
+      await tick(40);
+      const second = await get(pool);
+      assert.equal(second.body, 'ok');
+      assert.equal(server.connections.length, 2);
+      await server.connections[0]?.closed;
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+  test('a server\'s Keep-Alive hint shortens how long a connection stays idle', async () => {
+    const server = await rawServer((req) => req.socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=0\r\nContent-Length: 2\r\n\r\nok'));
+    const pool = newPool(server.port);
+    try {
+      const first = await get(pool);
+      assert.equal(first.heads[0]?.keepAliveMs, 0);
+      assert.deepEqual(first.ends, [true]);
+      const second = await get(pool);
+      assert.equal(second.body, 'ok');
+      assert.equal(server.connections.length, 2, 'a connection the server keeps for 0 s was reused');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+});
+
+describe('H1Pool: failures', { timeout: 5000 }, () => {
+  test('connection refused: onError(\'unreachable\') naming ECONNREFUSED', async () => {
+    const pool = newPool(await closedPort());
+    try {
+      const out = await get(pool);
+      assert.equal(out.error?.kind, 'unreachable');
+      assert.match(out.error?.message ?? '', /ECONNREFUSED/);
+      assert.deepEqual(out.heads, []);
+      assert.deepEqual(out.ends, []);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('the server closing in the middle of the answer: \'unreachable\'', async () => {
+    const server = await rawServer((req) => req.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    const pool = newPool(server.port);
+    try {
+      const out = await get(pool);
+      assert.equal(out.error?.kind, 'unreachable');
+      assert.match(out.error?.message ?? '', /in the middle/);
+      assert.equal(out.heads[0]?.status, 200);
+      assert.equal(out.body, 'abc');
+      assert.deepEqual(out.ends, []);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('the server closing before any answer: \'unreachable\'', async () => {
+    const server = await rawServer((req) => req.socket.end());
+    const pool = newPool(server.port);
+    try {
+      const out = await get(pool);
+      assert.equal(out.error?.kind, 'unreachable');
+      assert.match(out.error?.message ?? '', /before any answer/);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('a malformed answer: \'bad-response\', and the connection is dropped', async () => {
+    const server = await rawServer((req) => req.socket.write(req.connection === 0 ? 'SSH-2.0-OpenSSH_9.6\r\n\r\n' : OK));
+    const pool = newPool(server.port);
+    try {
+      const out = await get(pool);
+      assert.equal(out.error?.kind, 'bad-response');
+      assert.match(out.error?.message ?? '', /status line/);
+      await server.connections[0]?.closed;
+      const next = await get(pool);
+      assert.equal(next.body, 'ok');
+      assert.equal(server.connections.length, 2);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('close() waits for busy calls; after it resolves, a new send gets onError(\'unreachable\')', async () => {
+    const server = await rawServer();
+    const pool = newPool(server.port);
+    try {
+      const idle = await (async () => {
+        const p = get(pool, '/idle');
+        (await server.request(0)).socket.write(OK);
+        return p;
+      })();
+      assert.deepEqual(idle.ends, [true]);
+      const busy = get(pool, '/busy'); // reuses the idle connection
+      const req = await server.request(1);
+      let closed = false;
+      const closing = pool.close().then(() => {
+        closed = true;
+      });
+      await tick(10);
+      assert.equal(closed, false, 'close() resolved while a call was in flight');
+      req.socket.write(OK);
+      const out = await busy;
+      assert.equal(out.body, 'ok');
+      await closing;
+      assert.equal(closed, true);
+      await server.connections[0]?.closed; // the connection is not kept
+      const late = recorder();
+      pool.send(`GET / HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, late.handler);
+      const lateOut = await late.outcome;
+      assert.equal(lateOut.error?.kind, 'unreachable');
+      await tick(10);
+      assert.equal(server.connections.length, 1, 'no connection opened after close()');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+  test('close() called twice while a call is in flight: both promises resolve once it ends', async () => {
+    const server = await rawServer();
+    const pool = newPool(server.port);
+    try {
+      const busy = get(pool);
+      const req = await server.request(0);
+      const resolved: string[] = [];
+      const first = pool.close().then(() => resolved.push('first'));
+      const second = pool.close().then(() => resolved.push('second'));
+      req.socket.write(OK);
+      assert.equal((await busy).body, 'ok');
+      await Promise.race([Promise.all([first, second]), tick(100)]);
+      assert.deepEqual(resolved.sort(), ['first', 'second']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('HttpUpstream', { timeout: 5000 }, () => {
+  test('a header value holding \\r\\n is refused with BAD_REQUEST and nothing is sent', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      for (const headers of [{ 'x-evil': 'a\r\nx-injected: 1' }, { 'x-evil': ['fine', 'b\nc'] }, { 'x-nul': 'a\0b' }]) {
+        const err = await rejected(http.request(pool, call({ headers }), asReply));
+        assert.equal(err.code, 'BAD_REQUEST');
+      }
+      await tick(20);
+      assert.equal(server.connections.length, 0, 'a connection was opened');
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+
+  test('a slow server: CHILD_TIMEOUT within timeoutMs, and its connection is closed', async () => {
+    const server = await rawServer(); // never answers
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      const started = performance.now();
+      const err = await rejected(http.request(pool, call({ timeoutMs: 50 }), asReply));
+      const elapsed = performance.now() - started;
+      assert.equal(err.code, 'CHILD_TIMEOUT');
+      assert.match(err.message, /50 ms/);
+      assert.ok(elapsed >= 45 && elapsed < 500, `timed out after ${elapsed} ms`);
+      await server.connections[0]?.closed;
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+
+  test('aborting the Cancel: CLIENT_CLOSED, and the server sees its socket closed', async () => {
+    const server = await rawServer(); // never answers
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      const cancel = new Cancel();
+      const pending = http.request(pool, call({ signal: cancel }), asReply);
+      await server.request(0);
+      cancel.abort(new Error('the caller went away'));
+      const err = await rejected(pending);
+      assert.equal(err.code, 'CLIENT_CLOSED');
+      assert.match(err.message, /the caller went away/);
+      await server.connections[0]?.closed;
+      // Already aborted: fails at once, nothing sent.
+      const again = await rejected(http.request(pool, call({ signal: cancel }), asReply));
+      assert.equal(again.code, 'CLIENT_CLOSED');
+      await tick(10);
+      assert.equal(server.connections.length, 1);
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+
+  test('an answer over maxResponseBytes: CHILD_BAD_RESPONSE (one of exactly the limit is fine)', async () => {
+    const server = await rawServer((req) => {
+      const size = req.head.startsWith('POST /big') ? 17 : 16;
+      req.socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n${'x'.repeat(size)}`);
+    });
+    const http = upstream(16);
+    try {
+      const pool = http.pool('127.0.0.1', server.port);
+      const fits = await http.request(pool, call({ path: '/fits' }), asReply);
+      assert.equal(Buffer.concat(fits.chunks).length, 16);
+      const err = await rejected(http.request(pool, call({ path: '/big' }), asReply));
+      assert.equal(err.code, 'CHILD_BAD_RESPONSE');
+      assert.match(err.message, /more than 16 bytes/);
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+
+  test('a non-200 answer resolves with its status, content type and body', async () => {
+    const child = await httpChild((_req, _body, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"status":{"code":503,"info":"overloaded"}}');
+    });
+    const http = upstream();
+    try {
+      const reply = await http.request(http.pool('127.0.0.1', child.port), call(), asReply);
+      assert.equal(reply.status, 503);
+      assert.equal(reply.contentType, 'application/json');
+      assert.equal(reply.contentEncoding, '');
+      assert.equal(Buffer.concat(reply.chunks).toString(), '{"status":{"code":503,"info":"overloaded"}}');
+    } finally {
+      await http.close();
+      await child.close();
+    }
+  });
+
+  test('transport failures map to engine errors: refused is CHILD_UNREACHABLE, garbage CHILD_BAD_RESPONSE', async () => {
+    const server = await rawServer((req) => req.socket.write('garbage\r\n\r\n'));
+    const http = upstream();
+    try {
+      const refused = await rejected(http.request(http.pool('127.0.0.1', await closedPort()), call(), asReply));
+      assert.equal(refused.code, 'CHILD_UNREACHABLE');
+      assert.match(refused.message, /ECONNREFUSED/);
+      const garbage = await rejected(http.request(http.pool('127.0.0.1', server.port), call(), asReply));
+      assert.equal(garbage.code, 'CHILD_BAD_RESPONSE');
+    } finally {
+      await http.close();
+      await server.close();
+    }
+  });
+});
