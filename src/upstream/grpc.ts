@@ -84,8 +84,9 @@ export class ChannelSet {
     this.#maxBytes = options.maxMessageBytes;
     const health = new TargetHealth();
     this.#sessions = Array.from({ length: Math.max(1, options.channelsPerTarget) }, () => new GrpcSession(`http://${target}`, health, options.pingTimeoutMs ?? PING_TIMEOUT_MS));
-    // Connect now rather than on the first calls, so traffic finds the pool ready.
-    for (const s of this.#sessions) s.connect();
+    // The first connection now, so traffic finds it ready; the others when calls fill it (#pick), so
+    // a graph of many gRPC children holds one socket per child, not ten, until load needs more.
+    (this.#sessions[0] as GrpcSession).connect();
   }
 
   /** Sends one unary call; resolves with the answer (the chunks it arrived in) or rejects with an EngineError. */

@@ -373,7 +373,7 @@ describe('connections', () => {
     }
   });
 
-  test('connections are made at load, one per channel; calls fill one connection before using the next', async () => {
+  test('one connection is made at load; calls fill it before the next is opened and used', async () => {
     // Calls with x-hold wait until released, so they stay in flight together.
     const held: Array<() => void> = [];
     const child = await startH2Child((c) => {
@@ -383,8 +383,9 @@ describe('connections', () => {
     const { grpc, call } = client({ channels: 3 });
     try {
       grpc.target(`127.0.0.1:${child.port}`);
-      await waitUntil(() => child.sessions() === 3);
+      await waitUntil(() => child.sessions() === 1);
       for (let i = 0; i < 4; i++) await call(child.port);
+      assert.equal(child.sessions(), 1, 'calls one after the other open no second connection');
       // One after the other: all on the first connection.
       assert.equal(new Set(child.calls.map((c) => c.session)).size, 1);
       child.calls.length = 0;
@@ -394,6 +395,7 @@ describe('connections', () => {
       const perSession = new Map<unknown, number>();
       for (const c of child.calls) perSession.set(c.session, (perSession.get(c.session) ?? 0) + 1);
       assert.deepEqual([...perSession.values()].sort((a, b) => b - a), [32, 8]);
+      assert.equal(child.sessions(), 2, 'the third connection is never needed, so never opened');
       for (const release of held) release();
       for (const body of await Promise.all(pending)) assert.ok(body.equals(HI));
     } finally {
