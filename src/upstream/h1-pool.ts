@@ -192,7 +192,9 @@ class H1Connection implements ResponseSink, H1Exchange {
     this.#handler = undefined;
     this.#parser = undefined;
     this.#idleSince = Date.now();
-    this.#pool.released(this, reusable);
+    // A child may answer before it has read the whole request (an early 413): the rest of the body
+    // would go out ahead of the next request on this connection, so it is not reused.
+    this.#pool.released(this, reusable && this.#socket.writableLength === 0);
     handler.onEnd(reusable);
   }
 

@@ -22,6 +22,8 @@ export interface ResponseHead {
   readonly contentEncoding: string;
   /** The server's `Keep-Alive: timeout=N` in ms, or undefined. */
   readonly keepAliveMs: number | undefined;
+  /** The body's announced length (Content-Length without Transfer-Encoding), or undefined. */
+  readonly contentLength: number | undefined;
 }
 
 /** A child's bytes are not an HTTP/1.1 answer. */
@@ -31,8 +33,10 @@ export class H1ResponseError extends Error {
 
 /** Largest status line plus headers, as Node's own default (--max-http-header-size). */
 export const MAX_HEAD_BYTES = 16 * 1024;
-/** Largest chunk-size line or trailer section. */
+/** Largest chunk-size line, trailer section, or all chunk extensions of one answer (as Node's own). */
 const MAX_LINE_BYTES = 16 * 1024;
+/** Most 1xx answers before the real one: a child sending them without end would hold the call until its deadline. */
+const MAX_INFORMATIONAL = 100;
 
 const enum State {
   Head,
@@ -48,6 +52,11 @@ const enum State {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/**
+ * A byte a head may not hold: a control character other than tab (NUL included), DEL, or a CR or LF
+ * that is not part of a CRLF (what llhttp refuses too: a bare LF must not end a line silently).
+ */
+const BAD_HEAD_BYTE = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/;
 const DIGITS = /^\d{1,15}$/;
@@ -65,6 +74,8 @@ export class ResponseParser {
   #reusable = true;
   #sawBytes = false;
   #trailerBytes = 0;
+  #extensionBytes = 0;
+  #informational = 0;
 
   constructor(sink: ResponseSink) {
     this.#sink = sink;
@@ -161,12 +172,16 @@ export class ResponseParser {
     const end = buf.indexOf(CRLFCRLF, from);
     if (end === -1) {
       if (buf.length > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
+      // A head with bare LF line ends would never end: refuse it now rather than at the deadline.
+      if (hasBareLf(buf, from)) throw new H1ResponseError('a line of the answer head ends without CR');
       this.#pending = pending === undefined ? Buffer.from(chunk) : buf; // copied: the read's buffer may be reused
       return EMPTY;
     }
     if (end > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
     this.#pending = undefined;
-    this.#parseHead(buf.toString('latin1', 0, end));
+    const text = buf.toString('latin1', 0, end);
+    if (BAD_HEAD_BYTE.test(text)) throw new H1ResponseError(`the answer head holds a control character or a bare CR or LF: ${JSON.stringify(text.slice(0, 200))}`);
+    this.#parseHead(text);
     return buf.subarray(end + 4);
   }
 
@@ -223,9 +238,11 @@ export class ResponseParser {
     }
     if (status < 200) {
       if (status === 101) throw new H1ResponseError('101 Switching Protocols, but no upgrade was asked for');
+      if (++this.#informational > MAX_INFORMATIONAL) throw new H1ResponseError(`more than ${MAX_INFORMATIONAL} informational (1xx) answers`);
       return; // 1xx informational: the real answer follows (#state stays Head)
     }
-    this.#sink.onHead({ status, contentType, contentEncoding, keepAliveMs });
+    const announced = transferEncoding === undefined && contentLength !== undefined && status !== 204 && status !== 304 ? Number(contentLength) : undefined;
+    this.#sink.onHead({ status, contentType, contentEncoding, keepAliveMs, contentLength: announced });
     this.#reusable = keepAlive;
     if (status === 204 || status === 304) {
       this.#end();
@@ -272,6 +289,10 @@ export class ResponseParser {
       return chunk.subarray(nl + 1);
     }
     const semicolon = text.indexOf(';');
+    if (semicolon !== -1) {
+      this.#extensionBytes += text.length - semicolon;
+      if (this.#extensionBytes > MAX_LINE_BYTES) throw new H1ResponseError(`chunk extensions larger than ${MAX_LINE_BYTES} bytes`);
+    }
     const size = (semicolon === -1 ? text : text.slice(0, semicolon)).trim();
     if (!HEX.test(size)) throw new H1ResponseError(`bad chunk size ${JSON.stringify(size.slice(0, 80))}`);
     this.#remaining = Number.parseInt(size, 16);
@@ -281,3 +302,11 @@ export class ResponseParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Whether `buf` holds an LF not preceded by CR, looking from `from`. */
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let at = buf.indexOf(10, from); at !== -1; at = buf.indexOf(10, at + 1)) {
+    if (at === 0 || buf[at - 1] !== 13) return true;
+  }
+  return false;
+}

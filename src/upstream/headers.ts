@@ -10,6 +10,11 @@ const NOT_FORWARDED = new Set([
   'host', 'content-length', 'content-type', 'content-encoding', 'expect', 'http2-settings',
 ]);
 
+/** False for the headers a child request writes itself or that are hop-by-hop (NOT_FORWARDED). */
+export function isForwardable(name: string): boolean {
+  return !NOT_FORWARDED.has(name);
+}
+
 /**
  * The downstream request headers to forward to every child call of this request, computed once per
  * request. Also drops any header the client named in `Connection`, and sets `seldon-puid`.

@@ -4,6 +4,7 @@ import { appendChunk } from '../message/chunks';
 import { Deadlines, type Deadline, type DeadlineOwner } from '../graph/deadlines';
 import { H1Pool, type H1Exchange, type H1FailureKind, type H1Handler } from './h1-pool';
 import type { ResponseHead } from './h1-response';
+import { isForwardable } from './headers';
 
 /** One finished child answer, whatever its status. */
 export interface HttpReply {
@@ -105,6 +106,8 @@ function requestHead(call: HttpCall, authority: string): string {
   let head = `${call.method} ${call.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   const forwarded = call.headers;
   for (const name in forwarded) {
+    // A gRPC caller's metadata may carry host, content-length or expect: this request's own are written here.
+    if (!isForwardable(name)) continue;
     const value = forwarded[name];
     if (typeof value === 'string') head += headerLine(name, value);
     else if (value !== undefined) for (const v of value) head += headerLine(name, v);
@@ -196,6 +199,10 @@ class ReplyCollector<T> implements H1Handler, DeadlineOwner {
   }
 
   onHead(head: ResponseHead): void {
+    if (head.contentLength !== undefined && head.contentLength > this.#max) {
+      this.fail(engineError('CHILD_BAD_RESPONSE', `node "${this.#call.node}" announced an answer of ${head.contentLength} bytes from ${this.#call.url}, more than the ${this.#max} allowed`));
+      return;
+    }
     this.#status = head.status;
     this.#contentType = head.contentType;
     this.#contentEncoding = head.contentEncoding;

@@ -214,7 +214,11 @@ describe('H1Pool: the request on the wire', { timeout: 5000 }, () => {
       const body = [Buffer.from('{"data":'), Buffer.alloc(0), Buffer.from('{"ndarray":'), Buffer.from('[1,2]}}')];
       const reply = await http.request(pool, call({
         path: '/api/v1.0/predictions', body, contentEncoding: 'gzip',
-        headers: { 'x-custom': 'v', 'seldon-puid': 'p-1', 'x-many': ['a', 'b'] },
+        // The last five are the request's own or hop-by-hop (a gRPC caller's metadata may hold them): never copied.
+        headers: {
+          'x-custom': 'v', 'seldon-puid': 'p-1', 'x-many': ['a', 'b'],
+          host: 'evil.example', 'content-length': '5', 'content-encoding': 'br', expect: '100-continue', connection: 'close',
+        },
       }), asReply);
       assert.equal(reply.status, 200);
       assert.equal(Buffer.concat(reply.chunks).toString(), 'ok');
@@ -275,6 +279,45 @@ describe('H1Pool: the request on the wire', { timeout: 5000 }, () => {
 });
 
 describe('H1Pool: connections', { timeout: 5000 }, () => {
+  test('an answer that comes before the whole body was sent: the connection is not reused', async () => {
+    // The child answers 413 as soon as it has the head and reads no more: most of the 8 MB body
+    // stays in our socket's buffer, and must not go out ahead of the next request.
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      let seen = '';
+      const onData = (chunk: Buffer): void => {
+        seen += chunk.toString('latin1');
+        if (!seen.includes('\r\n\r\n')) return;
+        socket.off('data', onData);
+        if (seen.startsWith('POST /big')) {
+          socket.pause();
+          socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig');
+        } else {
+          socket.write(OK);
+        }
+      };
+      socket.on('data', onData);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const http = upstream();
+    try {
+      const pool = http.pool('127.0.0.1', port);
+      const big = await http.request(pool, call({ path: '/big', body: [Buffer.alloc(8 << 20, 0x20)] }), asReply);
+      assert.equal(big.status, 413);
+      const next = await http.request(pool, call({ path: '/small' }), asReply);
+      assert.equal(next.status, 200);
+      assert.equal(Buffer.concat(next.chunks).toString(), 'ok');
+      assert.equal(sockets.length, 2, 'the second request went over a new connection');
+    } finally {
+      await http.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   test('two sequential requests reuse one connection', async () => {
     const child = await httpChild((req, _body, res) => {
       res.setHeader('content-type', 'text/plain');
@@ -590,17 +633,25 @@ describe('HttpUpstream', { timeout: 5000 }, () => {
     }
   });
 
-  test('an answer over maxResponseBytes: CHILD_BAD_RESPONSE (one of exactly the limit is fine)', async () => {
+  test('an answer over maxResponseBytes: CHILD_BAD_RESPONSE, at its head when Content-Length says so (one of exactly the limit is fine)', async () => {
     const server = await rawServer((req) => {
-      const size = req.head.startsWith('POST /big') ? 17 : 16;
-      req.socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n${'x'.repeat(size)}`);
+      if (req.head.startsWith('POST /chunked')) {
+        req.socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n${'x'.repeat(9)}\r\n8\r\n${'x'.repeat(8)}\r\n0\r\n\r\n`);
+        return;
+      }
+      // /big announces more than the limit and sends only its head: the call must fail without waiting for the body.
+      if (req.head.startsWith('POST /big')) req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n');
+      else req.socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n${'x'.repeat(16)}`);
     });
     const http = upstream(16);
     try {
       const pool = http.pool('127.0.0.1', server.port);
       const fits = await http.request(pool, call({ path: '/fits' }), asReply);
       assert.equal(Buffer.concat(fits.chunks).length, 16);
-      const err = await rejected(http.request(pool, call({ path: '/big' }), asReply));
+      const announced = await rejected(http.request(pool, call({ path: '/big' }), asReply));
+      assert.equal(announced.code, 'CHILD_BAD_RESPONSE');
+      assert.match(announced.message, /announced an answer of 17 bytes .*more than the 16 allowed/);
+      const err = await rejected(http.request(pool, call({ path: '/chunked' }), asReply));
       assert.equal(err.code, 'CHILD_BAD_RESPONSE');
       assert.match(err.message, /more than 16 bytes/);
     } finally {

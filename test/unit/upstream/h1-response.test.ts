@@ -71,8 +71,10 @@ function throwsH1(input: string | Buffer, pattern: RegExp, step?: number): void 
 }
 
 function head(status: number, extra: Partial<ResponseHead> = {}): ResponseHead {
-  return { status, contentType: '', contentEncoding: '', keepAliveMs: undefined, ...extra };
+  return { status, contentType: '', contentEncoding: '', keepAliveMs: undefined, contentLength: undefined, ...extra };
 }
+
+const OK_ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
 const CHUNKED = 'HTTP/1.1 200 OK\r\n'
   + 'Content-Type: application/json\r\n'
@@ -93,7 +95,7 @@ describe('ResponseParser: bodies', () => {
   test('Content-Length body in one read', () => {
     const { parser, rec } = feed('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world');
     assert.deepEqual(rec.events, [
-      { kind: 'head', head: head(200, { contentType: 'text/plain' }) },
+      { kind: 'head', head: head(200, { contentType: 'text/plain', contentLength: 11 }) },
       { kind: 'body', text: 'hello world' },
       { kind: 'end', reusable: true },
     ]);
@@ -198,7 +200,7 @@ describe('ResponseParser: bodies', () => {
 
   test('Content-Length: 0 ends at once with no body', () => {
     const { parser, rec } = feed('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
-    assert.deepEqual(rec.events, [{ kind: 'head', head: head(200) }, { kind: 'end', reusable: true }]);
+    assert.deepEqual(rec.events, [{ kind: 'head', head: head(200, { contentLength: 0 }) }, { kind: 'end', reusable: true }]);
     assert.equal(parser.done, true);
     assert.equal(parser.finish(), false);
   });
@@ -212,7 +214,7 @@ describe('ResponseParser: status', () => {
     for (const step of [undefined, 1, 7]) {
       const { rec } = feed(answer, step);
       assert.deepEqual(rec.merged, [
-        { kind: 'head', head: head(201, { contentType: 'text/plain' }) },
+        { kind: 'head', head: head(201, { contentType: 'text/plain', contentLength: 2 }) },
         { kind: 'body', text: 'ok' },
         { kind: 'end', reusable: true },
       ], `step ${String(step)}`);
@@ -235,7 +237,7 @@ describe('ResponseParser: status', () => {
 
   test('HTTP/1.0 is not reusable unless Connection: keep-alive', () => {
     const plain = feed('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok').rec;
-    assert.deepEqual(plain.heads, [head(200)]);
+    assert.deepEqual(plain.heads, [head(200, { contentLength: 2 })]);
     assert.equal(plain.body, 'ok');
     assert.deepEqual(plain.ends, [false]);
     assert.deepEqual(feed('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok').rec.ends, [true]);
@@ -251,9 +253,9 @@ describe('ResponseParser: status', () => {
 
   test('Content-Type and Content-Encoding are reported, \'\' when absent', () => {
     const both = feed('HTTP/1.1 200 OK\r\ncontent-type:  application/json; charset=utf-8 \r\nCONTENT-ENCODING: gzip\r\nContent-Length: 0\r\n\r\n').rec;
-    assert.deepEqual(both.heads, [head(200, { contentType: 'application/json; charset=utf-8', contentEncoding: 'gzip' })]);
+    assert.deepEqual(both.heads, [head(200, { contentType: 'application/json; charset=utf-8', contentEncoding: 'gzip', contentLength: 0 })]);
     const none = feed('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n').rec;
-    assert.deepEqual(none.heads, [head(200, { contentType: '', contentEncoding: '' })]);
+    assert.deepEqual(none.heads, [head(200, { contentType: '', contentEncoding: '', contentLength: 0 })]);
     const status = feed('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n').rec;
     assert.equal(status.heads[0]?.status, 503);
     // A status line with no reason phrase.
@@ -305,6 +307,38 @@ describe('ResponseParser: framing headers', () => {
 });
 
 describe('ResponseParser: malformed answers', () => {
+  test('a control character, NUL, DEL or a bare CR in the head is an error', () => {
+    for (const value of ['text/plain\x00evil', 'text/\x01plain', 'text/plain\x7f', 'text/plain\revil']) {
+      throwsH1(`HTTP/1.1 200 OK\r\nContent-Type: ${value}\r\nContent-Length: 2\r\n\r\nhi`, /control character or a bare CR or LF/);
+    }
+    // A tab and bytes 0x80-0xff are allowed in values.
+    const ok = feed('HTTP/1.1 200 OK\r\nX-A: a\tb\r\nX-B: caf\xe9\r\nContent-Length: 2\r\n\r\nhi').rec;
+    assert.equal(ok.body, 'hi');
+  });
+
+  test('bare LF line ends are an error at once, not a head that never ends', () => {
+    // Complete but LF-only: no CRLFCRLF ever comes, so without the check the call would wait for its deadline.
+    for (const step of [undefined, 1, 5]) {
+      throwsH1('HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 2\n\n{}', /ends without CR/, step);
+    }
+    // One bare LF inside an otherwise CRLF head that does end.
+    throwsH1('HTTP/1.1 200 OK\r\nX-A: 1\nX-B: 2\r\nContent-Length: 0\r\n\r\n', /bare CR or LF/);
+  });
+
+  test('more than 100 informational answers are an error', () => {
+    const continues = 'HTTP/1.1 100 Continue\r\n\r\n';
+    assert.equal(feed(`${continues.repeat(100)}${OK_ANSWER}`).rec.body, 'ok');
+    throwsH1(`${continues.repeat(101)}${OK_ANSWER}`, /more than 100 informational/);
+  });
+
+  test('chunk extensions above 16 KiB in total are an error, even spread over many chunks', () => {
+    const ext = `;x=${'e'.repeat(1000)}`;
+    const chunk = `1${ext}\r\nx\r\n`;
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    assert.equal(feed(`${head}${chunk.repeat(16)}0\r\n\r\n`).rec.body, 'x'.repeat(16));
+    throwsH1(`${head}${chunk.repeat(17)}0\r\n\r\n`, /chunk extensions larger than/);
+  });
+
   test('a bad status line is an error', () => {
     for (const line of ['HTP/1.1 200 OK', 'HTTP/2 200', 'HTTP/1.1 20', 'HTTP/1.1 2000 OK', 'HTTP/1.1 099 X', 'HTTP/1.2 200 OK', 'http/1.1 200 OK', ' HTTP/1.1 200 OK', 'HTTP/1.1  200 OK']) {
       throwsH1(`${line}\r\nContent-Length: 0\r\n\r\n`, /status line/);
