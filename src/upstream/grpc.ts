@@ -38,8 +38,8 @@ export type GrpcObserver = (method: string, code: string, seconds: number) => vo
 
 /**
  * gRPC child calls over raw `node:http2` (performance.md 4.9: ~120 µs less CPU per call than grpc-js's
- * client). For each child target, a fixed set of connections made at graph load and used
- * round-robin, each made again when it goes away. Every call has a deadline, follows the caller's
+ * client). For each child target, up to a fixed number of connections: the first made at graph
+ * load, the others when calls fill it (ChannelSet#pick), each made again when it goes away. Every call has a deadline, follows the caller's
  * CancelSignal, and carries the downstream metadata. Messages are bytes in, bytes out: the engine
  * (de)serialises only where a node reads them.
  */

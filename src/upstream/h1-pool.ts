@@ -1,18 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { H1ResponseError, ResponseParser, type ResponseHead, type ResponseSink } from './h1-response';
 
-/**
- * Keep-alive HTTP/1.1 connections to one child origin, for REST child calls. One request per
- * connection at a time (no pipelining), as many connections as there are calls in flight, idle ones
- * reused last-in first-out.
- *
- * Why not undici: a child call through undici's Pool.dispatch costs ~11 µs more CPU than writing the
- * request and parsing the answer here (measured on the bench's bare hop, 35 against 46 µs per hop),
- * and the engine makes one to three such calls per prediction. Only what a child call needs is here.
- */
-
-/** Why a request failed: the caller maps these to its own errors. */
-export type H1FailureKind = 'connect-timeout' | 'unreachable' | 'bad-response';
+/** Why a request failed: the caller maps these to its own errors ('internal': a handler threw). */
+export type H1FailureKind = 'connect-timeout' | 'unreachable' | 'bad-response' | 'internal';
 
 export interface H1Handler extends ResponseSink {
   onError(kind: H1FailureKind, message: string): void;
@@ -33,6 +23,15 @@ export interface H1Exchange {
 const KEEP_ALIVE_MARGIN_MS = 1000;
 const SWEEP_INTERVAL_MS = 5000;
 
+/**
+ * Keep-alive HTTP/1.1 connections to one child origin, for REST child calls. One request per
+ * connection at a time (no pipelining), as many connections as there are calls in flight, idle ones
+ * reused last-in first-out.
+ *
+ * Why not undici: a child call through undici's Pool.dispatch costs ~11 µs more CPU than writing the
+ * request and parsing the answer here (measured on the bench's bare hop, 35 against 46 µs per hop),
+ * and the engine makes one to three such calls per prediction. Only what a child call needs is here.
+ */
 export class H1Pool {
   /** `host:port` as the Host header wants it. */
   readonly authority: string;
@@ -61,7 +60,7 @@ export class H1Pool {
     const conn = this.#take();
     this.#busy++;
     conn.start(head, body, handler);
-    return conn;
+    return new Exchange(conn, handler);
   }
 
   /** Idle connections close now; busy ones as their calls end (each bound by its deadline). */
@@ -85,7 +84,7 @@ export class H1Pool {
     return new H1Connection(this, connect({ host: this.#host, port: this.#port }), this.#options);
   }
 
-  /** A call on `conn` ended; keep the connection when it can carry another. */
+  /** For H1Connection: a call on `conn` ended; keep the connection when it can carry another. */
   released(conn: H1Connection, reusable: boolean): void {
     this.#busy--;
     if (reusable && this.#closing === undefined) {
@@ -97,7 +96,7 @@ export class H1Pool {
     if (this.#closing !== undefined && this.#busy === 0) this.#closed?.();
   }
 
-  /** An idle connection closed or failed: forget it. */
+  /** For H1Connection: an idle connection closed or failed; forget it. */
   dropIdle(conn: H1Connection): void {
     const at = this.#idle.indexOf(conn);
     if (at !== -1) this.#idle.splice(at, 1);
@@ -118,8 +117,23 @@ export class H1Pool {
 
 const NO_EXCHANGE: H1Exchange = { abort: () => undefined };
 
+/** One request's hold on its connection: aborting it after the request ended touches nothing. */
+class Exchange implements H1Exchange {
+  readonly #conn: H1Connection;
+  readonly #handler: H1Handler;
+
+  constructor(conn: H1Connection, handler: H1Handler) {
+    this.#conn = conn;
+    this.#handler = handler;
+  }
+
+  abort(): void {
+    this.#conn.abort(this.#handler);
+  }
+}
+
 /** One socket to the child and the request it carries, if any. */
-class H1Connection implements ResponseSink, H1Exchange {
+class H1Connection implements ResponseSink {
   readonly #pool: H1Pool;
   readonly #socket: Socket;
   readonly #options: H1PoolOptions;
@@ -143,7 +157,7 @@ class H1Connection implements ResponseSink, H1Exchange {
     });
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => this.#onEnd());
-    socket.on('error', (err: Error) => this.#fail('unreachable', err.message));
+    socket.on('error', (err: Error) => this.#fail('unreachable', socketErrorText(err)));
     socket.on('close', () => this.#fail('unreachable', 'the connection closed'));
   }
 
@@ -163,8 +177,9 @@ class H1Connection implements ResponseSink, H1Exchange {
     return !socket.destroyed && !socket.readableEnded && now - this.#idleSince < this.#keepAliveMs;
   }
 
-  abort(): void {
-    if (this.#handler === undefined) return;
+  /** Drops the request of `handler` if it is still the one in flight here. */
+  abort(handler: H1Handler): void {
+    if (this.#handler !== handler) return;
     this.#handler = undefined;
     this.#parser = undefined;
     this.#pool.released(this, false);
@@ -194,8 +209,9 @@ class H1Connection implements ResponseSink, H1Exchange {
     this.#idleSince = Date.now();
     // A child may answer before it has read the whole request (an early 413): the rest of the body
     // would go out ahead of the next request on this connection, so it is not reused.
-    this.#pool.released(this, reusable && this.#socket.writableLength === 0);
-    handler.onEnd(reusable);
+    const reused = reusable && this.#socket.writableLength === 0;
+    this.#pool.released(this, reused);
+    handler.onEnd(reused);
   }
 
   #onData(data: Buffer): void {
@@ -209,7 +225,9 @@ class H1Connection implements ResponseSink, H1Exchange {
     try {
       parser.execute(data);
     } catch (err) {
-      this.#fail('bad-response', err instanceof H1ResponseError ? err.message : String(err));
+      // Only the parser's own errors are the child's fault; anything else is a bug of ours.
+      if (err instanceof H1ResponseError) this.#fail('bad-response', err.message);
+      else this.#fail('internal', String(err));
     }
   }
 
@@ -224,7 +242,8 @@ class H1Connection implements ResponseSink, H1Exchange {
     try {
       parser.finish();
     } catch (err) {
-      this.#fail('unreachable', err instanceof H1ResponseError ? err.message : String(err));
+      if (err instanceof H1ResponseError) this.#fail('unreachable', err.message);
+      else this.#fail('internal', String(err));
     }
     this.destroy();
   }
@@ -242,4 +261,19 @@ class H1Connection implements ResponseSink, H1Exchange {
     this.#pool.released(this, false);
     handler.onError(kind, message);
   }
+}
+
+/**
+ * A socket error as text. When every address of a host name refuses (Node tries IPv4 and IPv6 for
+ * `localhost`), Node reports an AggregateError whose message is empty: its errors say why.
+ */
+export function socketErrorText(err: Error): string {
+  if (err.message !== '') return err.message;
+  const inner = (err as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) {
+    const messages = inner.map((e) => (e instanceof Error ? e.message : String(e))).filter((m) => m !== '');
+    if (messages.length > 0) return messages.join('; ');
+  }
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : err.name;
 }

@@ -1,9 +1,11 @@
+import { H1ResponseError, parseHead } from './h1-head';
+
+export { H1ResponseError };
+
 /**
  * An incremental parser for one HTTP/1.1 answer at a time (RFC 9112), fed socket reads as they come.
- * It reads what a child call needs and checks what framing depends on: the status line, Content-Type,
- * Content-Encoding, Content-Length, Transfer-Encoding, Connection and Keep-Alive; 1xx answers are
- * skipped; the body ends by length, by chunked coding or at the connection's end. Anything else that
- * is malformed is an H1ResponseError, never a guess.
+ * The head is read by h1-head.ts; 1xx answers are skipped; the body ends by length, by chunked coding
+ * or at the connection's end. Anything malformed is an H1ResponseError, never a guess.
  */
 
 /** What the parser reports, in order: onHead once, onBody any number of times, onEnd once. */
@@ -24,11 +26,6 @@ export interface ResponseHead {
   readonly keepAliveMs: number | undefined;
   /** The body's announced length (Content-Length without Transfer-Encoding), or undefined. */
   readonly contentLength: number | undefined;
-}
-
-/** A child's bytes are not an HTTP/1.1 answer. */
-export class H1ResponseError extends Error {
-  override name = 'H1ResponseError';
 }
 
 /** Largest status line plus headers, as Node's own default (--max-http-header-size). */
@@ -57,10 +54,8 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
  * that is not part of a CRLF (what llhttp refuses too: a bare LF must not end a line silently).
  */
 const BAD_HEAD_BYTE = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/;
-const DIGITS = /^\d{1,15}$/;
-const HEX = /^[0-9A-Fa-f]{1,12}$/;
+/** A chunk-size line without its CRLF: the size, then optional whitespace and extensions (RFC 9112 7.1.1). */
+const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,12})(?:[ \t]*;.*)?$/;
 
 export class ResponseParser {
   readonly #sink: ResponseSink;
@@ -171,7 +166,8 @@ export class ResponseParser {
     }
     const end = buf.indexOf(CRLFCRLF, from);
     if (end === -1) {
-      if (buf.length > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
+      // + 3: the first bytes of a CRLFCRLF that ends a head of exactly MAX_HEAD_BYTES may be here.
+      if (buf.length > MAX_HEAD_BYTES + 3) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
       // A head with bare LF line ends would never end: refuse it now rather than at the deadline.
       if (hasBareLf(buf, from)) throw new H1ResponseError('a line of the answer head ends without CR');
       this.#pending = pending === undefined ? Buffer.from(chunk) : buf; // copied: the read's buffer may be reused
@@ -186,78 +182,30 @@ export class ResponseParser {
   }
 
   #parseHead(text: string): void {
-    let eol = text.indexOf('\r\n');
-    if (eol === -1) eol = text.length;
-    const statusLine = STATUS_LINE.exec(text.slice(0, eol));
-    if (statusLine === null) throw new H1ResponseError(`not an HTTP/1.x status line: ${JSON.stringify(text.slice(0, Math.min(eol, 80)))}`);
-    const status = Number(statusLine[2]);
-    let keepAlive = statusLine[1] === '1';
-    let contentType = '';
-    let contentEncoding = '';
-    let contentLength: string | undefined;
-    let transferEncoding: string | undefined;
-    let keepAliveMs: number | undefined;
-    let pos = eol + 2;
-    while (pos < text.length) {
-      let next = text.indexOf('\r\n', pos);
-      if (next === -1) next = text.length;
-      const colon = text.indexOf(':', pos);
-      if (colon === -1 || colon > next) throw new H1ResponseError(`header line without a colon: ${JSON.stringify(text.slice(pos, Math.min(next, pos + 80)))}`);
-      const name = text.slice(pos, colon);
-      if (!TOKEN.test(name)) throw new H1ResponseError(`bad header name ${JSON.stringify(name.slice(0, 80))}`);
-      const value = text.slice(colon + 1, next).trim();
-      pos = next + 2;
-      switch (name.length) {
-        case 10:
-          if (name.toLowerCase() === 'connection') {
-            const tokens = value.toLowerCase();
-            if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) keepAlive = false;
-            else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) keepAlive = true;
-          } else if (name.toLowerCase() === 'keep-alive') {
-            const timeout = /(?:^|[,;]\s*)timeout=(\d{1,9})/i.exec(value);
-            if (timeout !== null) keepAliveMs = Number(timeout[1]) * 1000;
-          }
-          break;
-        case 12:
-          if (name.toLowerCase() === 'content-type' && contentType === '') contentType = value;
-          break;
-        case 14:
-          if (name.toLowerCase() === 'content-length') {
-            if (!DIGITS.test(value)) throw new H1ResponseError(`bad Content-Length ${JSON.stringify(value.slice(0, 80))}`);
-            if (contentLength !== undefined && contentLength !== value) throw new H1ResponseError('two different Content-Length headers');
-            contentLength = value;
-          }
-          break;
-        case 16:
-          if (name.toLowerCase() === 'content-encoding' && contentEncoding === '') contentEncoding = value;
-          break;
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
-          break;
-      }
-    }
+    const head = parseHead(text);
+    const { status, contentLength, transferEncoding } = head;
     if (status < 200) {
       if (status === 101) throw new H1ResponseError('101 Switching Protocols, but no upgrade was asked for');
       if (++this.#informational > MAX_INFORMATIONAL) throw new H1ResponseError(`more than ${MAX_INFORMATIONAL} informational (1xx) answers`);
       return; // 1xx informational: the real answer follows (#state stays Head)
     }
-    const announced = transferEncoding === undefined && contentLength !== undefined && status !== 204 && status !== 304 ? Number(contentLength) : undefined;
-    this.#sink.onHead({ status, contentType, contentEncoding, keepAliveMs, contentLength: announced });
-    this.#reusable = keepAlive;
-    if (status === 204 || status === 304) {
+    // We send no TE header, so chunked is the only transfer coding a child may use (RFC 9112 6.1).
+    if (transferEncoding !== undefined && transferEncoding.replace(/[ \t]/g, '') !== 'chunked') {
+      throw new H1ResponseError(`Transfer-Encoding ${JSON.stringify(transferEncoding.slice(0, 80))}: only chunked is read`);
+    }
+    const noBody = status === 204 || status === 304;
+    const announced = transferEncoding === undefined && !noBody ? contentLength : undefined;
+    this.#sink.onHead({ status, contentType: head.contentType, contentEncoding: head.contentEncoding, keepAliveMs: head.keepAliveMs, contentLength: announced });
+    this.#reusable = head.keepAlive;
+    if (noBody) {
       this.#end();
     } else if (transferEncoding !== undefined) {
       // RFC 9112 6.3: with Transfer-Encoding, Content-Length is ignored and the connection not reused.
       if (contentLength !== undefined) this.#reusable = false;
-      const codings = transferEncoding.toLowerCase().split(',');
-      if ((codings[codings.length - 1] ?? '').trim() === 'chunked') this.#state = State.ChunkSize;
-      else {
-        this.#reusable = false;
-        this.#state = State.UntilClose;
-      }
+      this.#state = State.ChunkSize;
     } else if (contentLength !== undefined) {
-      this.#remaining = Number(contentLength);
-      if (this.#remaining === 0) this.#end();
+      this.#remaining = contentLength;
+      if (contentLength === 0) this.#end();
       else this.#state = State.Length;
     } else {
       this.#reusable = false;
@@ -288,13 +236,12 @@ export class ResponseParser {
       if (text === '') this.#end();
       return chunk.subarray(nl + 1);
     }
-    const semicolon = text.indexOf(';');
-    if (semicolon !== -1) {
-      this.#extensionBytes += text.length - semicolon;
-      if (this.#extensionBytes > MAX_LINE_BYTES) throw new H1ResponseError(`chunk extensions larger than ${MAX_LINE_BYTES} bytes`);
-    }
-    const size = (semicolon === -1 ? text : text.slice(0, semicolon)).trim();
-    if (!HEX.test(size)) throw new H1ResponseError(`bad chunk size ${JSON.stringify(size.slice(0, 80))}`);
+    const sizeLine = CHUNK_SIZE_LINE.exec(text);
+    if (sizeLine === null) throw new H1ResponseError(`bad chunk size line ${JSON.stringify(text.slice(0, 80))}`);
+    const size = sizeLine[1] as string;
+    // Everything after the digits counts, so padding cannot make framing grow without bound.
+    this.#extensionBytes += text.length - size.length;
+    if (this.#extensionBytes > MAX_LINE_BYTES) throw new H1ResponseError(`chunk extensions larger than ${MAX_LINE_BYTES} bytes`);
     this.#remaining = Number.parseInt(size, 16);
     this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
     return chunk.subarray(nl + 1);

@@ -78,7 +78,7 @@ export class HttpUpstream {
       try {
         head = requestHead(call, pool.authority);
       } catch (err) {
-        collector.fail(err as EngineError);
+        collector.fail(err instanceof EngineError ? err : engineError('INTERNAL', `request to node "${call.node}" could not be written: ${String(err)}`));
         return;
       }
       collector.sent(pool.send(head, call.body, collector));
@@ -236,5 +236,6 @@ function transportError(call: HttpCall, kind: H1FailureKind, message: string): E
   const what = `node "${call.node}": ${call.method} ${call.url}`;
   if (kind === 'connect-timeout') return engineError('CHILD_TIMEOUT', `${what} timed out (${message})`);
   if (kind === 'bad-response') return engineError('CHILD_BAD_RESPONSE', `${what} answered bytes that are not HTTP/1.1: ${message}`);
+  if (kind === 'internal') return engineError('INTERNAL', `${what}: reading the answer failed: ${message}`);
   return engineError('CHILD_UNREACHABLE', `${what} failed: ${message}`);
 }

@@ -3,13 +3,13 @@
  * HttpUpstream built on it (src/upstream/http.ts), against real servers on 127.0.0.1: raw `node:net`
  * servers where the exact bytes matter, `node:http` servers where an ordinary child will do.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { EngineError } from '../../../src/errors';
 import { Cancel } from '../../../src/graph/cancel';
-import { H1Pool, type H1FailureKind, type H1Handler } from '../../../src/upstream/h1-pool';
+import { H1Pool, socketErrorText, type H1FailureKind, type H1Handler } from '../../../src/upstream/h1-pool';
 import type { ResponseHead } from '../../../src/upstream/h1-response';
 import { HttpUpstream, type HttpCall, type HttpReply } from '../../../src/upstream/http';
 
@@ -139,6 +139,13 @@ interface Outcome {
   readonly error: { readonly kind: H1FailureKind; readonly message: string } | undefined;
 }
 
+/**
+ * Handler calls after a call settled. Recorded, not thrown: a throw inside a handler would surface
+ * as the pool's error for that call (or nowhere), not as a test failure. Checked once at the end.
+ */
+const violations: string[] = [];
+after(() => assert.deepEqual(violations, [], 'a handler was called after its call settled'));
+
 /** A handler that records what it is told; `outcome` resolves at onEnd or onError. */
 function recorder(): { handler: H1Handler; outcome: Promise<Outcome>; settled: () => boolean } {
   const heads: ResponseHead[] = [];
@@ -153,13 +160,13 @@ function recorder(): { handler: H1Handler; outcome: Promise<Outcome>; settled: (
     onHead: (head) => heads.push(head),
     onBody: (chunk) => body.push(Buffer.from(chunk)),
     onEnd: (reusable) => {
-      assert.equal(settled, false, 'onEnd after the call settled');
+      if (settled) violations.push(`onEnd(${String(reusable)}) after the call settled`);
       settled = true;
       ends.push(reusable);
       resolve({ heads, body: Buffer.concat(body).toString('latin1'), ends, error: undefined });
     },
     onError: (kind, message) => {
-      assert.equal(settled, false, 'onError after the call settled');
+      if (settled) violations.push(`onError(${kind}, ${message}) after the call settled`);
       settled = true;
       resolve({ heads, body: Buffer.concat(body).toString('latin1'), ends, error: { kind, message } });
     },
@@ -279,6 +286,72 @@ describe('H1Pool: the request on the wire', { timeout: 5000 }, () => {
 });
 
 describe('H1Pool: connections', { timeout: 5000 }, () => {
+  test('aborting a finished request does not touch the next request on the same connection', async () => {
+    const server = await rawServer((req) => {
+      if (req.head.startsWith('GET /slow')) setTimeout(() => req.socket.write(OK), 50);
+      else req.socket.write(OK);
+    });
+    const pool = newPool(server.port);
+    try {
+      const first = recorder();
+      const exchange = pool.send(`GET /fast HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, first.handler);
+      assert.equal((await first.outcome).body, 'ok');
+      const second = recorder();
+      pool.send(`GET /slow HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, second.handler);
+      exchange.abort(); // late: the first request is over, its connection now carries the second
+      const out = await second.outcome;
+      assert.equal(out.error, undefined);
+      assert.equal(out.body, 'ok');
+      assert.equal(server.connections.length, 1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('a Keep-Alive: timeout=1 hint: reused within 0.5 s, not after', async () => {
+    const server = await rawServer((req) => req.socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok'));
+    const pool = newPool(server.port);
+    try {
+      assert.equal((await get(pool)).heads[0]?.keepAliveMs, 1000);
+      await tick(100);
+      await get(pool);
+      assert.equal(server.connections.length, 1, 'reused 100 ms later');
+      await tick(600);
+      const late = await get(pool);
+      assert.equal(late.body, 'ok');
+      assert.equal(server.connections.length, 2, 'not reused 700 ms after its last answer');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('a handler that throws: the call fails as internal, not as the child\'s fault, and the pool goes on', async () => {
+    const server = await rawServer((req) => req.socket.write(OK));
+    const pool = newPool(server.port);
+    try {
+      const { handler, outcome } = recorder();
+      const throwing: H1Handler = { ...handler, onHead: () => { throw new TypeError('bug in a handler'); } };
+      pool.send(`GET / HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, throwing);
+      const out = await outcome;
+      assert.equal(out.error?.kind, 'internal');
+      assert.match(out.error?.message ?? '', /bug in a handler/);
+      assert.equal((await get(pool)).body, 'ok');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('socketErrorText: an AggregateError with an empty message (every address refused) gives its errors\' messages', () => {
+    const refused = (address: string): Error => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    const aggregate = Object.assign(new AggregateError([refused('::1:9000'), refused('127.0.0.1:9000')], ''), { code: 'ECONNREFUSED' });
+    assert.equal(socketErrorText(aggregate), 'connect ECONNREFUSED ::1:9000; connect ECONNREFUSED 127.0.0.1:9000');
+    assert.equal(socketErrorText(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
+    assert.equal(socketErrorText(new Error('read ECONNRESET')), 'read ECONNRESET');
+  });
+
   test('an answer that comes before the whole body was sent: the connection is not reused', async () => {
     // The child answers 413 as soon as it has the head and reads no more: most of the 8 MB body
     // stays in our socket's buffer, and must not go out ahead of the next request.

@@ -145,30 +145,18 @@ describe('ResponseParser: bodies', () => {
     }
   });
 
-  test('Transfer-Encoding: gzip, chunked: the body is read by chunks (and left coded)', () => {
-    const { rec } = feed('HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
-    assert.deepEqual(rec.heads, [head(200, { contentEncoding: 'br' })]);
-    assert.equal(rec.body, 'abc');
-    assert.deepEqual(rec.ends, [true]);
+  test('Transfer-Encoding: only chunked is read; any other coding is an error (we send no TE)', () => {
+    for (const te of ['chunked', 'Chunked', 'CHUNKED ']) {
+      const { rec } = feed(`HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nTransfer-Encoding: ${te}\r\n\r\n3\r\nabc\r\n0\r\n\r\n`);
+      assert.deepEqual(rec.heads, [head(200, { contentEncoding: 'br' })]);
+      assert.equal(rec.body, 'abc');
+      assert.deepEqual(rec.ends, [true]);
+    }
+    for (const te of ['gzip, chunked', 'chunked, gzip', 'identity', 'chunked, chunked']) {
+      throwsH1(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, /Transfer-Encoding .*only chunked/);
+    }
     // The same codings in two header lines.
-    const split = feed('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n').rec;
-    assert.equal(split.body, 'abc');
-    assert.deepEqual(split.ends, [true]);
-  });
-
-  test('Transfer-Encoding not ending in chunked: the body runs until the connection closes', () => {
-    const { parser, rec } = feed('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
-    assert.deepEqual(rec.heads, [head(200)]);
-    assert.equal(rec.body, '3\r\nabc\r\n0\r\n\r\n', 'the bytes are body, not chunks');
-    assert.deepEqual(rec.ends, []);
-    assert.equal(parser.done, false);
-    parser.execute(Buffer.from('more'));
-    assert.equal(rec.body, '3\r\nabc\r\n0\r\n\r\nmore');
-    assert.equal(parser.finish(), true);
-    assert.deepEqual(rec.ends, [false]);
-    assert.equal(parser.done, true);
-    assert.equal(parser.finish(), false, 'finish() again: already complete');
-    assert.deepEqual(rec.ends, [false]);
+    throwsH1('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', /only chunked/);
   });
 
   test('no Content-Length and no Transfer-Encoding: the body runs until the connection closes', () => {
@@ -329,6 +317,32 @@ describe('ResponseParser: malformed answers', () => {
     const continues = 'HTTP/1.1 100 Continue\r\n\r\n';
     assert.equal(feed(`${continues.repeat(100)}${OK_ANSWER}`).rec.body, 'ok');
     throwsH1(`${continues.repeat(101)}${OK_ANSWER}`, /more than 100 informational/);
+  });
+
+  test('a chunk-size line is hex digits first: no leading space, no bare CR; padding counts as extension bytes', () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    throwsH1(`${head} 1\r\nx\r\n0\r\n\r\n`, /bad chunk size line/);
+    throwsH1(`${head}1\r\r\nx\r\n0\r\n\r\n`, /bad chunk size line/);
+    throwsH1(`${head}1 x\r\nx\r\n0\r\n\r\n`, /bad chunk size line/);
+    assert.equal(feed(`${head}1 ;a=b\r\nx\r\n0\r\n\r\n`).rec.body, 'x', 'whitespace before ; is allowed (BWS)');
+    // 100 lines of a 1-byte chunk padded with 1,000 spaces: 100 KB of framing for 100 bytes of body.
+    throwsH1(`${head}${`1${' '.repeat(1000)};\r\nx\r\n`.repeat(100)}0\r\n\r\n`, /chunk extensions larger than/);
+  });
+
+  test('Content-Length is trimmed of spaces and tabs only', () => {
+    assert.equal(feed('HTTP/1.1 200 OK\r\nContent-Length: \t2 \r\n\r\nok').rec.body, 'ok');
+    throwsH1('HTTP/1.1 200 OK\r\nContent-Length: 2\xa0\r\n\r\nok', /bad Content-Length/);
+  });
+
+  test('a head of exactly MAX_HEAD_BYTES is accepted whole and byte by byte; one byte more is not', () => {
+    const head = (size: number): string => {
+      const start = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ';
+      return `${start}${'p'.repeat(size - start.length)}\r\n\r\nok`;
+    };
+    for (const step of [undefined, 1, 4096]) {
+      assert.equal(feed(head(MAX_HEAD_BYTES), step).rec.body, 'ok', `step ${String(step)}`);
+      throwsH1(head(MAX_HEAD_BYTES + 1), /larger than/, step);
+    }
   });
 
   test('chunk extensions above 16 KiB in total are an error, even spread over many chunks', () => {
