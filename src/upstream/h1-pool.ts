@@ -216,35 +216,35 @@ class H1Connection implements ResponseSink {
 
   #onData(data: Buffer): void {
     const parser = this.#parser;
-    if (parser === undefined) {
-      // Bytes while no request is out: the server is confused; this connection cannot be trusted.
-      this.#pool.dropIdle(this);
-      this.destroy();
-      return;
-    }
+    // Bytes while no request is out: the server is confused; this connection cannot be trusted.
+    if (parser === undefined) return this.#dropIdle();
     try {
       parser.execute(data);
     } catch (err) {
-      // Only the parser's own errors are the child's fault; anything else is a bug of ours.
-      if (err instanceof H1ResponseError) this.#fail('bad-response', err.message);
-      else this.#fail('internal', String(err));
+      this.#parserFailed(err, 'bad-response');
     }
   }
 
   /** The server ended the connection: that may end an answer delimited by the connection's end. */
   #onEnd(): void {
     const parser = this.#parser;
-    if (parser === undefined) {
-      this.#pool.dropIdle(this);
-      this.destroy();
-      return;
-    }
+    if (parser === undefined) return this.#dropIdle();
     try {
       parser.finish();
     } catch (err) {
-      if (err instanceof H1ResponseError) this.#fail('unreachable', err.message);
-      else this.#fail('internal', String(err));
+      this.#parserFailed(err, 'unreachable');
     }
+    this.destroy();
+  }
+
+  /** Only the parser's own errors are the child's fault; anything else is a bug of ours. */
+  #parserFailed(err: unknown, childFault: H1FailureKind): void {
+    if (err instanceof H1ResponseError) this.#fail(childFault, err.message);
+    else this.#fail('internal', String(err));
+  }
+
+  #dropIdle(): void {
+    this.#pool.dropIdle(this);
     this.destroy();
   }
 

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:http2';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { EngineError } from '../../../src/errors';
 import { Cancel } from '../../../src/graph/cancel';
 import { GrpcUpstream, type GrpcCall } from '../../../src/upstream/grpc';
 import { grpcTimeout, requestHeaders } from '../../../src/upstream/grpc-headers';
 import { closedPort } from '../../helpers/child-server';
 import { startGrpcChild } from '../../helpers/grpc-child';
 import { answerOk, grpcFrame, startH2Child, type H2Child } from '../../helpers/h2-child';
+import { rejected } from '../../helpers/rejected';
 
 const PREDICT = '/seldon.protos.Model/Predict';
 /** SeldonMessage{strData: "hi"} */
@@ -32,16 +32,6 @@ function client(options: { maxMessageBytes?: number; channels?: number; pingTime
     method: PREDICT, body: HI, headers: { 'seldon-puid': 'p-1' }, timeoutMs: 2000, deadline: undefined, signal: new Cancel(), node: 'm', ...extra,
   }, (method, code) => observed.push({ method, code })).then((chunks) => Buffer.concat(chunks));
   return { grpc, observed, call };
-}
-
-async function rejected(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof EngineError, `not an EngineError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
 }
 
 describe('gRPC child calls over a grpc-js server', () => {

@@ -7,11 +7,11 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { EngineError } from '../../../src/errors';
 import { Cancel } from '../../../src/graph/cancel';
 import { H1Pool, socketErrorText, type H1FailureKind, type H1Handler } from '../../../src/upstream/h1-pool';
 import type { ResponseHead } from '../../../src/upstream/h1-response';
 import { HttpUpstream, type HttpCall, type HttpReply } from '../../../src/upstream/http';
+import { rejected } from '../../helpers/rejected';
 
 // ---------------------------------------------------------------------------------------------
 // Servers
@@ -197,16 +197,6 @@ function upstream(maxResponseBytes = 1 << 20): HttpUpstream {
 }
 
 const asReply = (r: HttpReply): HttpReply => r;
-
-async function rejected(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof EngineError, `not an EngineError: ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
