@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { closedPort, restEndpoint, startChild, type ChildReply, type ChildServer, type ReceivedCall } from '../helpers/child-server';
 import { startEngine, type RunningEngine } from '../helpers/engine';
@@ -84,9 +84,27 @@ async function startBrokenChild(mode: 'reset' | 'stall'): Promise<BrokenChild> {
   };
 }
 
+/** A child that answers every request with a head whose lines end in LF alone: not HTTP/1.1. */
+async function startGarbageChild(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: NetServer = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.write('HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 2\n\n{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', () => {
   // switch (ROUTER) picks child i from the request's strData; each child is one fault.
-  const ROUTES: Record<string, number> = { ok: 0, dead: 1, conflict: 2, html: 3, reset: 4 };
+  const ROUTES: Record<string, number> = { ok: 0, dead: 1, conflict: 2, html: 3, reset: 4, garbage: 5 };
   const CONFLICT_BODY = '{\n       "status":"failed"\n    }\t \r\n';
   const CONFLICT_TYPE = 'application/problem+json; charset=utf-8';
   let children: ChildServer[] = [];
@@ -97,6 +115,7 @@ describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', ()
   let htmlModel: ChildServer;
   let jsonModel: ChildServer;
   let reset: BrokenChild;
+  let garbage: { port: number; close(): Promise<void> };
   let deadPort: number;
   let engine: RunningEngine;
 
@@ -113,6 +132,7 @@ describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', ()
     jsonModel = await startChild(() => ({ json: { data: { ndarray: [[1]] } } }));
     children = [sw, ok, conflict, comb, htmlModel, jsonModel];
     reset = await startBrokenChild('reset');
+    garbage = await startGarbageChild();
     deadPort = await closedPort();
     const graph = node('switch', 'ROUTER', sw.port, [
       node('ok', 'MODEL', ok.port),
@@ -120,6 +140,7 @@ describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', ()
       node('conflict', 'MODEL', conflict.port),
       node('comb', 'COMBINER', comb.port, [node('htmlmodel', 'MODEL', htmlModel.port), node('jsonmodel', 'MODEL', jsonModel.port)]),
       node('reset', 'MODEL', reset.port),
+      node('garbage', 'MODEL', garbage.port),
     ]);
     engine = await startEngine({
       spec: { name: 'faults', graph },
@@ -131,7 +152,7 @@ describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', ()
 
   after(async () => {
     await engine?.stop();
-    await Promise.all([...children, reset].map((c) => c?.close()));
+    await Promise.all([...children, reset, garbage].map((c) => c?.close()));
   });
 
   /** The next good request to the same engine succeeds. */
@@ -168,6 +189,19 @@ describe('child faults (seldon.io/rest-timeout=2000, --max_body_bytes=1024)', ()
     assert.match(status.info, /node "reset"/);
     assert.ok(status.info.includes(`http://127.0.0.1:${reset.port}/predict`), status.info);
     assert.ok(!reply.text.includes('ndarray'), 'the partial answer must not reach the client');
+    await assertStillServes();
+  });
+
+  test('child answers bytes that are not HTTP/1.1 (LF-only line ends): 502 CHILD_BAD_RESPONSE at once, naming node and URL', async () => {
+    const reply = await predict(engine, 'garbage');
+    assert.equal(reply.status, 502, reply.text);
+    const { status } = parseErrorBody(reply.text);
+    assert.deepEqual({ ...status, info: '' }, { code: 502, info: '', reason: 'CHILD_BAD_RESPONSE', status: 'FAILURE' });
+    assert.match(status.info, /node "garbage"/);
+    assert.match(status.info, /not HTTP\/1\.1/);
+    assert.ok(status.info.includes(`http://127.0.0.1:${garbage.port}/predict`), status.info);
+    // Not at the 2 s deadline: a head that can never end is refused as soon as it is seen.
+    assert.ok(reply.ms < 1000, `took ${reply.ms.toFixed(0)} ms`);
     await assertStillServes();
   });
 
