@@ -107,7 +107,8 @@ describe('H1Pool: connections', { timeout: 5000 }, () => {
       const second = recorder();
       pool.send(`GET /slow HTTP/1.1\r\nhost: ${pool.authority}\r\n\r\n`, undefined, second.handler);
       exchange.abort(); // late: the first request is over, its connection now carries the second
-      const out = await second.outcome;
+      // Bounded: if the abort killed the second request its handler is never called, and the test must fail, not hang.
+      const out = await Promise.race([second.outcome, tick(1000).then((): never => assert.fail('the second request never ended'))]);
       assert.equal(out.error, undefined);
       assert.equal(out.body, 'ok');
       assert.equal(server.connections.length, 1);
