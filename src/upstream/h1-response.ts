@@ -94,29 +94,21 @@ export class ResponseParser {
         case State.Head:
           chunk = this.#head(chunk);
           break;
-        case State.Length: {
-          const n = Math.min(this.#remaining, chunk.length);
-          this.#remaining -= n;
-          this.#sink.onBody(n === chunk.length ? chunk : chunk.subarray(0, n));
-          chunk = chunk.subarray(n);
+        case State.Length:
+          chunk = this.#body(chunk);
           if (this.#remaining === 0) this.#end();
           break;
-        }
         case State.ChunkSize:
         case State.Trailers:
           chunk = this.#line(chunk);
           break;
-        case State.ChunkData: {
-          const n = Math.min(this.#remaining, chunk.length);
-          this.#remaining -= n;
-          this.#sink.onBody(n === chunk.length ? chunk : chunk.subarray(0, n));
-          chunk = chunk.subarray(n);
+        case State.ChunkData:
+          chunk = this.#body(chunk);
           if (this.#remaining === 0) {
             this.#state = State.ChunkDataEnd;
             this.#crlfSeen = 0;
           }
           break;
-        }
         case State.ChunkDataEnd: {
           const expected = this.#crlfSeen === 0 ? 13 : 10;
           if (chunk[0] !== expected) throw new H1ResponseError('chunk data not followed by CRLF');
@@ -149,6 +141,14 @@ export class ResponseParser {
       return true;
     }
     throw new H1ResponseError(this.#sawBytes ? 'the connection closed in the middle of the answer' : 'the connection closed before any answer');
+  }
+
+  /** Hands on up to #remaining body bytes of `chunk`; returns the bytes after them. */
+  #body(chunk: Buffer): Buffer {
+    const n = Math.min(this.#remaining, chunk.length);
+    this.#remaining -= n;
+    this.#sink.onBody(n === chunk.length ? chunk : chunk.subarray(0, n));
+    return chunk.subarray(n);
   }
 
   #end(): void {
