@@ -49,11 +49,6 @@ const enum State {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-/**
- * A byte a head may not hold: a control character other than tab (NUL included), DEL, or a CR or LF
- * that is not part of a CRLF (what llhttp refuses too: a bare LF must not end a line silently).
- */
-const BAD_HEAD_BYTE = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 /** A chunk-size line without its CRLF: the size, then optional whitespace and extensions (RFC 9112 7.1.1). */
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,12})(?:[ \t]*;.*)?$/;
 
@@ -175,9 +170,7 @@ export class ResponseParser {
     }
     if (end > MAX_HEAD_BYTES) throw new H1ResponseError(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
     this.#pending = undefined;
-    const text = buf.toString('latin1', 0, end);
-    if (BAD_HEAD_BYTE.test(text)) throw new H1ResponseError(`the answer head holds a control character or a bare CR or LF: ${JSON.stringify(text.slice(0, 200))}`);
-    this.#parseHead(text);
+    this.#parseHead(buf.toString('latin1', 0, end));
     return buf.subarray(end + 4);
   }
 
