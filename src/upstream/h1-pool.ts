@@ -12,6 +12,8 @@ export interface H1PoolOptions {
   readonly connectTimeoutMs: number;
   /** Longest time a connection stays idle in the pool (shortened by the server's Keep-Alive hint). */
   readonly keepAliveMs: number;
+  /** How often idle connections past their keep-alive are closed; 5 s when not given. */
+  readonly sweepIntervalMs?: number;
 }
 
 /** One request in flight; `abort` drops its connection and silences its handler. */
@@ -89,7 +91,7 @@ export class H1Pool {
     this.#busy--;
     if (reusable && this.#closing === undefined) {
       this.#idle.push(conn);
-      this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
+      this.#sweeper ??= setInterval(() => this.#sweep(), this.#options.sweepIntervalMs ?? SWEEP_INTERVAL_MS).unref();
     } else {
       conn.destroy();
     }

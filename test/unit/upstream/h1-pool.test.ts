@@ -8,6 +8,7 @@ import { H1Pool, socketErrorText, type H1FailureKind, type H1Handler } from '../
 import type { ResponseHead } from '../../../src/upstream/h1-response';
 import { closedPort } from '../../helpers/child-server';
 import { httpChild, OK, rawServer } from '../../helpers/raw-child';
+import { stalledChild } from '../../helpers/stalled-child';
 
 // ---------------------------------------------------------------------------------------------
 // Clients
@@ -66,6 +67,19 @@ function get(pool: H1Pool, path = '/'): Promise<Outcome> {
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or a failure saying `late` if it has not settled within `ms`; its timer is cleared, so it keeps nothing running. */
+async function within<T>(ms: number, late: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: late })), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -285,6 +299,38 @@ describe('H1Pool: connections', { timeout: 5000 }, () => {
       await server.close();
     }
   });
+
+  test('idle connections past keepAliveMs are closed by the sweep, without another send; the sweep stops when none is idle', async (t) => {
+    // Spied on (the originals still run) to see the pool clear its sweeper once nothing is idle: an
+    // unref'd interval left ticking would hang nothing and show nowhere else.
+    const armed = t.mock.method(globalThis, 'setInterval');
+    const cleared = t.mock.method(globalThis, 'clearInterval');
+    const server = await rawServer((req) => req.socket.write(OK));
+    const pool = new H1Pool('127.0.0.1', server.port, { connectTimeoutMs: 1000, keepAliveMs: 100, sweepIntervalMs: 50 });
+    const closedBySweep = async (n: number): Promise<number> => {
+      const start = performance.now();
+      const conn = server.connections[n];
+      assert.ok(conn !== undefined, `no connection ${n}`);
+      await within(1000, `connection ${n} still open 1 s after its answer`, conn.closed);
+      return performance.now() - start;
+    };
+    try {
+      assert.equal((await get(pool)).body, 'ok');
+      const first = await closedBySweep(0);
+      assert.ok(first >= 90, `closed ${first.toFixed(0)} ms after its answer, before its keep-alive ran out`);
+      // A second idle connection arms the sweeper again and is closed the same way.
+      assert.equal((await get(pool)).body, 'ok');
+      await closedBySweep(1);
+      assert.equal(server.connections.length, 2);
+      const sweepers = armed.mock.calls.filter((c) => c.arguments[1] === 50).map((c) => c.result);
+      assert.equal(sweepers.length, 2, 'one sweeper per stretch of idle connections');
+      for (const sweeper of sweepers) assert.ok(cleared.mock.calls.some((c) => c.arguments[0] === sweeper), 'a sweeper kept running with nothing idle');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
   test('a server\'s Keep-Alive hint shortens how long a connection stays idle', async () => {
     const server = await rawServer((req) => req.socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=0\r\nContent-Length: 2\r\n\r\nok'));
     const pool = newPool(server.port);
@@ -312,6 +358,31 @@ describe('H1Pool: failures', { timeout: 5000 }, () => {
       assert.deepEqual(out.heads, []);
       assert.deepEqual(out.ends, []);
     } finally {
+      await pool.close();
+    }
+  });
+
+  test('a handshake that never completes: onError(\'connect-timeout\') after connectTimeoutMs, and the pool goes on', async () => {
+    const child = await stalledChild();
+    const pool = new H1Pool('127.0.0.1', child.port, { connectTimeoutMs: 200, keepAliveMs: 30_000 });
+    try {
+      const start = performance.now();
+      // Bounded: without the connect timer the call would wait for the kernel's SYN retries.
+      const out = await within(2000, 'no outcome 2 s after the send', get(pool));
+      const elapsed = performance.now() - start;
+      assert.equal(out.error?.kind, 'connect-timeout');
+      assert.match(out.error?.message ?? '', /200 ms/);
+      assert.deepEqual(out.heads, []);
+      assert.deepEqual(out.ends, []);
+      // The pool's timer counts from the event loop's cached time, which may be a little behind `start`.
+      assert.ok(elapsed >= 190 && elapsed < 1000, `failed after ${elapsed.toFixed(0)} ms`);
+      await child.release();
+      const next = await get(pool);
+      assert.equal(next.error, undefined);
+      assert.equal(next.body, 'ok');
+    } finally {
+      // The child first: once it is gone, a connection still trying (were the timer missing) is refused, so close() ends.
+      await child.close();
       await pool.close();
     }
   });
