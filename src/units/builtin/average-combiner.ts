@@ -1,6 +1,7 @@
 import { engineError } from '../../errors';
 import type { NodeSpec } from '../../graph/spec';
 import type { Unit } from '../../graph/unit';
+import { cloneJson } from '../../message/json-clone';
 import { Payload } from '../../message/payload';
 import { formatShape, numericDataJson, readNumericData, sameShape, type NumericData } from '../../message/tensor';
 import type { BuiltinUnit } from '../registry';
@@ -74,8 +75,8 @@ function average(msgs: readonly Payload[], prefix: string): Payload {
   const out: Record<string, unknown> = { data: numericDataJson(first.data.kind, first.data.shape, sum, first.data.names) };
   // Cloned: the output's JSON may be edited downstream, and the input must stay as it was.
   const { meta, status } = first.message;
-  if (meta !== undefined) out['meta'] = structuredClone(meta);
-  if (status !== undefined) out['status'] = structuredClone(status);
+  if (meta !== undefined) out['meta'] = cloneJson(meta);
+  if (status !== undefined) out['status'] = cloneJson(status);
   return Payload.fromJson(out);
 }
 
