@@ -3,8 +3,9 @@
  * message, as in the bench):
  * - P1: the stubs' fixed answer (two 2-element ndarrays);
  * - P2: the bench's 1 MB tensor of 52,000 doubles, with its three big parts timed alone: decoding
- *   the two answers' UTF-8, JSON.parse of both, and JSON.stringify of the 52,000 means (V8's
- *   fastest way to print doubles; the README's Performance section explains what they imply).
+ *   the two answers' UTF-8, JSON.parse of both, and JSON.stringify of the 52,000 means (the
+ *   fastest of V8's built-in ways to print doubles). The README's Performance section says what
+ *   these imply for the combiner target.
  *
  *   node dist/bench/micro/average-combiner.js [--rounds 7]
  *
