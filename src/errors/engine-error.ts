@@ -79,3 +79,11 @@ export function toEngineError(err: unknown): EngineError {
   const message = err instanceof Error ? err.message : String(err);
   return new EngineError('INTERNAL', `internal error: ${message}`, { cause: err });
 }
+
+/**
+ * True for the errors that say a message could not be read (bad JSON, or bad protobuf): the caller's
+ * fault when the message is the caller's request, the answering child's when a child produced it.
+ */
+export function isUnreadableMessage(err: unknown): err is EngineError {
+  return err instanceof EngineError && (err.code === 'BAD_REQUEST_JSON' || err.code === 'BAD_REQUEST_PROTOBUF');
+}

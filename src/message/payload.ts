@@ -101,8 +101,8 @@ export class Payload {
    * The body decoded to its JSON value. A protobuf body is decoded through its codec; a form body
    * (`application/x-www-form-urlencoded`) from its `json` field, or as a whole when it has none, as
    * Seldon's Python wrapper reads it.
-   * Throws BAD_REQUEST_JSON naming `what` when the bytes cannot be read; callers that read a child's
-   * answer convert that to CHILD_BAD_RESPONSE.
+   * Throws BAD_REQUEST_JSON (BAD_REQUEST_PROTOBUF for protobuf bytes) naming `what` when the bytes
+   * cannot be read; callers that read a child's answer convert that to CHILD_BAD_RESPONSE.
    */
   json(what = 'request body'): unknown {
     if (this.#parsed) return this.#json;

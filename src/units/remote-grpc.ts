@@ -1,4 +1,4 @@
-import { EngineError, engineError } from '../errors';
+import { engineError, isUnreadableMessage } from '../errors';
 import type { NodeSpec, RemoteStep } from '../graph';
 import type { CallContext, Unit } from '../graph/unit';
 import { Payload, type ProtoCodec, type SeldonMessageType } from '../message/payload';
@@ -82,14 +82,14 @@ const EMPTY = new Payload(Buffer.alloc(0), 'application/protobuf');
 
 /**
  * A payload as protobuf for this gRPC node. JSON that does not fit the message is the caller's fault
- * (BAD_REQUEST_JSON) when it is the caller's request, and the answering child's (CHILD_BAD_RESPONSE,
+ * (BAD_REQUEST_JSON or _PROTOBUF) when it is the caller's request, and the answering child's (CHILD_BAD_RESPONSE,
  * naming it) when another node's child server produced it.
  */
 function toProto(msg: Payload, type: SeldonMessageType, node: string, codec: ProtoCodec): Payload {
   try {
     return msg.asProto(type, codec, type === 'Feedback' ? 'feedback' : 'message');
   } catch (err) {
-    if (msg.origin === undefined || !(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') throw err;
+    if (msg.origin === undefined || !isUnreadableMessage(err)) throw err;
     throw engineError('CHILD_BAD_RESPONSE', `node "${msg.origin}" answered a message that gRPC node "${node}" cannot be sent: ${err.message}`);
   }
 }

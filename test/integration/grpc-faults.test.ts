@@ -380,6 +380,10 @@ describe('faults under ROUTER r -> [ok, dead, bad, st, rest]: each a status, the
       assert.match(answer.details, /^the request is a malformed (SeldonMessage|Feedback|SeldonModelMetadataRequest): /);
     }
     assert.equal(r.calls.length, calls);
+    // The log names what was wrong: protobuf, not JSON.
+    const logged = engine.output.filter((l) => l.includes('gRPC request failed') && l.includes('the request is a malformed'));
+    assert.equal(logged.length, 3, logged.join('\n'));
+    for (const line of logged) assert.equal((JSON.parse(line) as { code?: string }).code, 'BAD_REQUEST_PROTOBUF', line);
     await stillServing();
   });
 

@@ -8,7 +8,7 @@ import type * as WireCheckModule from './wire-check';
 
 /** The codec plus a cheap well-formedness check of protobuf bytes (the wire format only, see wire-check.ts). */
 export interface SeldonCodecWithCheck extends SeldonCodec, ProtoCodec {
-  /** Throws when `bytes` (one buffer, or the chunks of one message) is not a well-formed message of `type`. */
+  /** Throws BAD_REQUEST_PROTOBUF when `bytes` (one buffer, or the chunks of one message) is not a well-formed message of `type`. */
   check(type: SeldonMessageType, bytes: Uint8Array | readonly Uint8Array[]): void;
 }
 
@@ -31,7 +31,7 @@ export function loadSeldonProtocol(protoDir: string): SeldonCodecWithCheck {
       try {
         checkWire(`seldon.protos.${type}`, bytes);
       } catch (err) {
-        throw engineError('BAD_REQUEST_JSON', `malformed ${type}: ${(err as Error).message}`);
+        throw engineError('BAD_REQUEST_PROTOBUF', `malformed ${type}: ${(err as Error).message}`);
       }
     },
   };

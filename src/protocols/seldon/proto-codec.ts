@@ -33,7 +33,7 @@ export interface SeldonCodec {
   toProto(type: SeldonMessageType, json: unknown): Buffer;
   /**
    * protobuf binary -> Seldon JSON value (ready for JSON.stringify). Throws
-   * EngineError('BAD_REQUEST_JSON') on malformed bytes.
+   * EngineError('BAD_REQUEST_PROTOBUF') on malformed bytes.
    */
   toJson(type: SeldonMessageType, bytes: Uint8Array): unknown;
 }
@@ -124,7 +124,7 @@ export function loadSeldonCodec(protoDir: string): SeldonCodec {
       } catch (err) {
         if (err instanceof EngineError) throw err;
         const detail = err instanceof Error ? err.message : String(err);
-        throw engineError('BAD_REQUEST_JSON', `malformed ${name} protobuf: ${detail}`, { cause: err });
+        throw engineError('BAD_REQUEST_PROTOBUF', `malformed ${name} protobuf: ${detail}`, { cause: err });
       }
     },
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema';
-import { EngineError, engineError, GRPC, grpcCodeName, toEngineError } from '../../errors';
+import { EngineError, engineError, GRPC, grpcCodeName, isUnreadableMessage, toEngineError } from '../../errors';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
 import { Payload, type SeldonMessageType } from '../../message/payload';
@@ -41,7 +41,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
     try {
       codec.check(type, bytes);
     } catch (err) {
-      throw engineError('BAD_REQUEST_JSON', `the request is a ${(err as Error).message}`);
+      throw engineError('BAD_REQUEST_PROTOBUF', `the request is a ${(err as Error).message}`);
     }
     return Payload.fromProto(bytes, type, codec);
   };
@@ -81,7 +81,7 @@ function encodeAnswer(type: SeldonMessageType, encode: () => Buffer | readonly B
   try {
     return encode();
   } catch (err) {
-    if (!(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') throw err;
+    if (!isUnreadableMessage(err)) throw err;
     throw engineError('CHILD_BAD_RESPONSE', `the graph answered JSON that is not a ${type}: ${err.message}`);
   }
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../../config/schema';
-import { engineError, EngineError, toEngineError } from '../../errors';
+import { engineError, EngineError, isUnreadableMessage, toEngineError } from '../../errors';
 import { Cancel } from '../../graph/cancel';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
@@ -193,7 +193,7 @@ function answerFailure(err: unknown, req: IncomingMessage, res: ServerResponse, 
 
 /** A child's answer the engine could not turn into the REST answer is that child's fault, not the caller's. */
 function answerFault(payload: Payload, err: unknown): unknown {
-  if (payload.origin === undefined || !(err instanceof EngineError) || err.code !== 'BAD_REQUEST_JSON') return err;
+  if (payload.origin === undefined || !isUnreadableMessage(err)) return err;
   return engineError('CHILD_BAD_RESPONSE', `node "${payload.origin}" answered a message the engine cannot write as JSON: ${err.message}`);
 }
 

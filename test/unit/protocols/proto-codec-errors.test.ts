@@ -86,7 +86,7 @@ test('Any needs "@type"; unknown types accept only a base64 "value"', () => {
   rejects('SeldonMessage', { customData: { '@type': 'a/google.protobuf.Struct', value: [] } }, 'invalid SeldonMessage JSON at customData.value: expected an object, got an array');
 });
 
-test('malformed protobuf bytes are rejected with BAD_REQUEST_JSON', () => {
+test('malformed protobuf bytes are rejected with BAD_REQUEST_PROTOBUF', () => {
   const good = codec.toProto('SeldonMessage', { data: { names: ['a'], ndarray: [[1, 2]] }, meta: { puid: 'p' } });
   const bad: Array<[string, Uint8Array]> = [
     ['truncated', good.subarray(0, good.length - 3)],
@@ -99,13 +99,13 @@ test('malformed protobuf bytes are rejected with BAD_REQUEST_JSON', () => {
   for (const [what, bytes] of bad) {
     assert.throws(
       () => codec.toJson('SeldonMessage', bytes),
-      (err: unknown) => err instanceof EngineError && err.code === 'BAD_REQUEST_JSON' && err.message.startsWith('malformed SeldonMessage protobuf: '),
+      (err: unknown) => err instanceof EngineError && err.code === 'BAD_REQUEST_PROTOBUF' && err.message.startsWith('malformed SeldonMessage protobuf: '),
       what,
     );
   }
 });
 
-test('random corruption of valid bytes never escapes as anything but BAD_REQUEST_JSON', () => {
+test('random corruption of valid bytes never escapes as anything but BAD_REQUEST_PROTOBUF', () => {
   const samples = [
     codec.toProto('SeldonMessage', { data: { names: ['a'], ndarray: [[1, 'x', null, { k: true }]] }, meta: { tags: { t: [1] }, routing: { r: 1 } } }),
     codec.toProto('SeldonMessage', { data: { tftensor: { dtype: 'DT_INT64', int64Val: [1, '-7'], tensorShape: { dim: [{ size: 2 }] } } } }),
@@ -119,7 +119,7 @@ test('random corruption of valid bytes never escapes as anything but BAD_REQUEST
     try {
       codec.toJson(i % 3 === 2 ? 'Feedback' : 'SeldonMessage', bytes);
     } catch (err) {
-      assert.ok(err instanceof EngineError && err.code === 'BAD_REQUEST_JSON', `case ${i}: ${String(err)}`);
+      assert.ok(err instanceof EngineError && err.code === 'BAD_REQUEST_PROTOBUF', `case ${i}: ${String(err)}`);
     }
   }
 });

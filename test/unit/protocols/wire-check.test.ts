@@ -26,7 +26,7 @@ const VALID: Array<[Parameters<typeof codec.check>[0], unknown]> = [
 function rejects(bytes: Uint8Array, message: RegExp, what: string, type: Parameters<typeof codec.check>[0] = 'SeldonMessage'): void {
   assert.throws(
     () => codec.check(type, bytes),
-    (err: unknown) => err instanceof EngineError && err.code === 'BAD_REQUEST_JSON' && err.message.startsWith(`malformed ${type}: `) && message.test(err.message),
+    (err: unknown) => err instanceof EngineError && err.code === 'BAD_REQUEST_PROTOBUF' && err.message.startsWith(`malformed ${type}: `) && message.test(err.message),
     what,
   );
 }
@@ -102,7 +102,7 @@ test('every prefix of a valid message passes exactly when it ends on a top-level
   }
 });
 
-test('random corruption never escapes as anything but BAD_REQUEST_JSON', () => {
+test('random corruption never escapes as anything but BAD_REQUEST_PROTOBUF', () => {
   let seed = 12345;
   const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   let accepted = 0;
@@ -116,7 +116,7 @@ test('random corruption never escapes as anything but BAD_REQUEST_JSON', () => {
         codec.check(type, bytes);
         accepted++;
       } catch (err) {
-        assert.ok(err instanceof EngineError && err.code === 'BAD_REQUEST_JSON', String(err));
+        assert.ok(err instanceof EngineError && err.code === 'BAD_REQUEST_PROTOBUF', String(err));
         refused++;
       }
     }
