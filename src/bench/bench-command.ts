@@ -16,7 +16,8 @@ prints req/s, latency percentiles, errors, the engine's CPU µs per request and 
   --warmup <s>           warm-up seconds (default min(3, duration))
   --rounds <n>           measured windows, median reported (default 1)
   --payload <p>          p1 (4 floats, default), p2 (~1 MB tensor) or a file with one Seldon JSON message
-  --engine-port <port>   load an engine that is already running instead of starting one
+  --engine-port <port>   load an engine that is already running instead of starting one: its REST
+                         port, or its gRPC port with --transport grpc
   --engine-pid <pid>     that engine's pid, for CPU and memory
   --json <path>          also write the result as JSON
 `;

@@ -17,6 +17,8 @@ export interface GrpcLoadOptions {
   readonly maxRequests?: number;
   /** Per-call deadline in ms (default 10 s). */
   readonly deadlineMs?: number;
+  /** How long to wait for the connections before giving up, in ms (default 10 s). */
+  readonly connectTimeoutMs?: number;
   readonly onProgress?: LoadProgress;
 }
 
@@ -38,15 +40,19 @@ export async function runGrpcLoad(options: GrpcLoadOptions): Promise<LoadResult>
     'grpc.max_send_message_length': -1,
   }));
   try {
-    await Promise.all(clients.map((c) => waitReady(c)));
+    await Promise.all(clients.map((c) => waitReady(c, options.target, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS)));
     return await drive(clients, options);
   } finally {
     for (const c of clients) c.close();
   }
 }
 
-function waitReady(client: Client): Promise<void> {
-  return new Promise((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
+/** Rejects naming the target: grpc-js only says "Failed to connect before the deadline" (e.g. on a REST port, which never speaks HTTP/2). */
+function waitReady(client: Client, target: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (err) => {
+    if (err === undefined || err === null) resolve();
+    else reject(new Error(`no gRPC connection to ${target} within ${timeoutMs / 1000} s (${err.message}): is a gRPC server listening there?`, { cause: err }));
+  }));
 }
 
 function drive(clients: readonly Client[], options: GrpcLoadOptions): Promise<LoadResult> {

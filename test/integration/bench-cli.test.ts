@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCommand } from '../../src/bench/bench-command';
+import { runGrpcLoad } from '../../src/bench/grpc-load';
 import { restEndpoint, startChild, type ChildServer } from '../helpers/child-server';
 
 /** A stream that says it is a terminal, so the progress line is drawn, and keeps what it got. */
@@ -66,4 +67,14 @@ test('bad arguments are refused before anything starts: exit 2, naming the optio
     assert.match(err.text, message);
     assert.equal(child.calls.length, calls, 'nothing was started');
   }
+});
+
+test('gRPC load at a port that does not speak gRPC (a REST server): refused naming the target, not grpc-js\'s bare deadline message', async () => {
+  const target = `127.0.0.1:${child.port}`;
+  const started = performance.now();
+  await assert.rejects(
+    runGrpcLoad({ target, method: '/seldon.protos.Seldon/Predict', message: Buffer.alloc(0), concurrency: 1, durationSec: 1, connectTimeoutMs: 300 }),
+    (err: Error) => err.message.startsWith(`no gRPC connection to ${target} within 0.3 s (`) && err.message.endsWith('is a gRPC server listening there?'),
+  );
+  assert.ok(performance.now() - started < 5000, 'gave up within the connect timeout');
 });
