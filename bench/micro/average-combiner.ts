@@ -18,15 +18,10 @@ import { standardPayload } from '../../src/bench/payloads';
 import { Cancel } from '../../src/graph/cancel';
 import type { NodeSpec } from '../../src/graph/spec';
 import type { CallContext, Unit } from '../../src/graph/unit';
+import { intFlag } from './int-flag';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0 || v > 1000) throw new Error(`--${name} must be an integer in 1..1000`);
-  return v;
-}
 
-const ROUNDS = flag('rounds', 7);
+const ROUNDS = intFlag('rounds', 7, 1000);
 // Only the fields the combiner reads: its name and how many children it has.
 const node = { name: 'combiner', children: [{}, {}] } as unknown as NodeSpec;
 const unit: Unit = averageCombiner.create(node, { random: Math.random });

@@ -9,16 +9,11 @@
  */
 import { Histogram, Registry, Summary } from 'prom-client';
 import { FastHistogram, WindowSummary } from '../../src/telemetry/prom';
+import { intFlag } from './int-flag';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0 || v > 10_000_000) throw new Error(`--${name} must be an integer in 1..1e7`);
-  return v;
-}
 
-const N = flag('n', 200_000);
-const ROUNDS = flag('rounds', 7);
+const N = intFlag('n', 200_000, 10_000_000);
+const ROUNDS = intFlag('rounds', 7, 10_000_000);
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const PERCENTILES = [0.5, 0.75, 0.9, 0.98, 0.99, 1.0];
