@@ -380,8 +380,11 @@ describe('faults under ROUTER r -> [ok, dead, bad, st, rest]: each a status, the
       assert.match(answer.details, /^the request is a malformed (SeldonMessage|Feedback|SeldonModelMetadataRequest): /);
     }
     assert.equal(r.calls.length, calls);
-    // The log names what was wrong: protobuf, not JSON.
-    const logged = engine.output.filter((l) => l.includes('gRPC request failed') && l.includes('the request is a malformed'));
+    // The log names what was wrong: protobuf, not JSON. Its lines come through the engine's stdout,
+    // which may trail the answers: wait (bounded) for all three.
+    const failures = (): string[] => engine.output.filter((l) => l.includes('gRPC request failed') && l.includes('the request is a malformed'));
+    for (let waited = 0; failures().length < 3 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    const logged = failures();
     assert.equal(logged.length, 3, logged.join('\n'));
     for (const line of logged) assert.equal((JSON.parse(line) as { code?: string }).code, 'BAD_REQUEST_PROTOBUF', line);
     await stillServing();
