@@ -40,6 +40,10 @@ let applied = false;
  * - young generation: no growth during start-up (start-up garbage would grow it to 16 MiB and keep
  *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-20 MB under load).
  * - `--heap-growing-percent=50` while no large bodies are in flight (see adaptHeapGrowth).
+ * - `--no-maglev`: from Node 22 (V8 12) hot functions are compiled by Maglev before TurboFan, and
+ *   Maglev's compile zones (malloc) raised the engine's VmHWM under P1 load on Node 24.22 from
+ *   88-90 to 105-107 MB (REST, 32 connections; gRPC 98.5 against 107 MB), for no CPU we could
+ *   measure apart from the noise. Node 20's V8 has the flag off already.
  * - `--no-parallel-scavenge`: scavenges on the main thread only. The survivors of a scavenge are a
  *   few hundred KB (the requests in flight), too little to share out: on the 2-core bench machine a
  *   parallel scavenge cost 2.6 ms of CPU (main + helper threads), a single-threaded one 1.2 ms. With
@@ -49,6 +53,7 @@ export function applyMemoryLimits(): void {
   if (applied) return;
   applied = true;
   setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--no-maglev');
   setFlagsFromString('--no-parallel-scavenge');
   limitYoungGeneration();
   adaptHeapGrowth();
