@@ -87,3 +87,16 @@ export function toEngineError(err: unknown): EngineError {
 export function isUnreadableMessage(err: unknown): err is EngineError {
   return err instanceof EngineError && (err.code === 'BAD_REQUEST_JSON' || err.code === 'BAD_REQUEST_PROTOBUF');
 }
+
+/**
+ * `err` turned into the child's fault when it says a message could not be read and that message is
+ * a child server's answer (`origin`: its node): CHILD_BAD_RESPONSE `node "<origin>" answered a
+ * message <context>: <why>`, e.g. context `that REST node "m" cannot be sent`. Any other error, or a
+ * message that is the caller's own (no origin), is returned unchanged. Every place that reads or
+ * transcodes a message that may be a child's answer goes through this, so a child's bad answer is
+ * never reported to the caller as the caller's bad request (400).
+ */
+export function blameChild(err: unknown, origin: string | undefined, context: string): unknown {
+  if (origin === undefined || !isUnreadableMessage(err)) return err;
+  return engineError('CHILD_BAD_RESPONSE', `node "${origin}" answered a message ${context}: ${err.message}`, { cause: err });
+}

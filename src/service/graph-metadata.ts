@@ -1,4 +1,4 @@
-import { engineError } from '../errors';
+import { blameChild, engineError } from '../errors';
 import type { PlanNode } from '../graph/plan';
 import type { CallContext } from '../graph/unit';
 import { Payload } from '../message/payload';
@@ -25,7 +25,13 @@ export async function graphMetadata(predictorName: string, root: PlanNode, nodes
   const answers = await Promise.all(list.map((n) => nodeMetadata(n, ctx)));
   const models = new Map<string, Json>();
   list.forEach((n, i) => {
-    const body = (answers[i] as Payload).json(`metadata of node "${n.name}"`);
+    const answer = answers[i] as Payload;
+    let body: unknown;
+    try {
+      body = answer.json(`metadata of node "${n.name}"`);
+    } catch (err) {
+      throw blameChild(err, answer.origin, 'the engine cannot read as metadata');
+    }
     if (!isObject(body)) throw engineError('CHILD_BAD_RESPONSE', `metadata of node "${n.name}" is not a JSON object`);
     models.set(n.name, body);
   });

@@ -1,4 +1,4 @@
-import { engineError } from '../errors';
+import { blameChild, engineError } from '../errors';
 import { checkFeedbackRouting, predict, sendFeedback, type Plan, type PlanNode } from '../graph';
 import type { CallContext } from '../graph/unit';
 import { readFeedbackRouting } from '../message/feedback';
@@ -83,10 +83,14 @@ function injectRouting(out: Payload, routing: Map<string, number>): Payload {
   const routes = Object.fromEntries(routing);
   if (out.proto !== undefined) {
     const { type, codec } = out.proto;
-    const message = out.json('answer');
-    if (typeof message !== 'object' || message === null) return out;
-    const meta = (message as { meta?: Record<string, unknown> }).meta ?? {};
-    return Payload.fromProto(codec.toProto(type, { ...message, meta: { ...meta, routing: routes } }), type, codec);
+    try {
+      const message = out.json('answer');
+      if (typeof message !== 'object' || message === null) return out;
+      const meta = (message as { meta?: Record<string, unknown> }).meta ?? {};
+      return Payload.fromProto(codec.toProto(type, { ...message, meta: { ...meta, routing: routes } }), type, codec, out.origin);
+    } catch (err) {
+      throw blameChild(err, out.origin, 'the engine cannot read to add meta.routing');
+    }
   }
   if (out.contentEncoding !== '' || !isJsonContentType(out.contentType)) return out;
   const spliced = setMetaRouting(out.body.toString('utf8'), routes);

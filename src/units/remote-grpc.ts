@@ -1,4 +1,4 @@
-import { engineError, isUnreadableMessage } from '../errors';
+import { blameChild, engineError } from '../errors';
 import type { NodeSpec, RemoteStep } from '../graph';
 import type { CallContext, Unit } from '../graph/unit';
 import { Payload, type ProtoCodec, type SeldonMessageType } from '../message/payload';
@@ -72,7 +72,7 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
   if (steps.has('transform-input')) unit.transformInput = (msg, ctx) => call('transform-input', message(msg), 'SeldonMessage', ctx);
   else if (steps.has('predict')) unit.transformInput = (msg, ctx) => call('predict', message(msg), 'SeldonMessage', ctx);
   if (steps.has('route')) unit.route = async (msg, ctx) => routeFromResponse(await call('route', message(msg), 'SeldonMessage', ctx), node.name);
-  if (steps.has('aggregate')) unit.aggregate = (msgs, ctx) => call('aggregate', messageList(msgs, codec), 'SeldonMessage', ctx);
+  if (steps.has('aggregate')) unit.aggregate = (msgs, ctx) => call('aggregate', messageList(msgs, node.name, codec), 'SeldonMessage', ctx);
   if (steps.has('transform-output')) unit.transformOutput = (msg, ctx) => call('transform-output', message(msg), 'SeldonMessage', ctx);
   if (steps.has('send-feedback')) unit.sendFeedback = (fb, ctx) => call('send-feedback', toProto(fb, 'Feedback', node.name, codec), 'SeldonMessage', ctx);
   return unit;
@@ -81,16 +81,15 @@ export function createRemoteGrpcUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
 const EMPTY = new Payload(Buffer.alloc(0), 'application/protobuf');
 
 /**
- * A payload as protobuf for this gRPC node. JSON that does not fit the message is the caller's fault
- * (BAD_REQUEST_JSON or _PROTOBUF) when it is the caller's request, and the answering child's (CHILD_BAD_RESPONSE,
- * naming it) when another node's child server produced it.
+ * A payload as protobuf for this gRPC node. A message that does not fit is the caller's fault when it
+ * is the caller's request, and the answering child's (CHILD_BAD_RESPONSE, naming it) when another
+ * node's child server produced it.
  */
 function toProto(msg: Payload, type: SeldonMessageType, node: string, codec: ProtoCodec): Payload {
   try {
     return msg.asProto(type, codec, type === 'Feedback' ? 'feedback' : 'message');
   } catch (err) {
-    if (msg.origin === undefined || !isUnreadableMessage(err)) throw err;
-    throw engineError('CHILD_BAD_RESPONSE', `node "${msg.origin}" answered a message that gRPC node "${node}" cannot be sent: ${err.message}`);
+    throw blameChild(err, msg.origin, `that gRPC node "${node}" cannot be sent`);
   }
 }
 
@@ -105,10 +104,10 @@ function send(channels: ChannelSet, method: string, body: readonly Buffer[], ctx
  * field 1 (`seldonMessages`), length-delimited, so the list is tag + varint length + bytes, repeated.
  * Kept as a chunk list (each header, then the message's own chunks): the messages are not copied.
  */
-export function messageList(msgs: readonly Payload[], codec: ProtoCodec): Payload {
+export function messageList(msgs: readonly Payload[], node: string, codec: ProtoCodec): Payload {
   const parts: Buffer[] = [];
   for (const m of msgs) {
-    const proto = m.asProto('SeldonMessage', codec);
+    const proto = toProto(m, 'SeldonMessage', node, codec);
     parts.push(fieldHeader(proto.size));
     for (const c of proto.chunks) parts.push(c);
   }

@@ -1,4 +1,4 @@
-import { engineError } from '../errors';
+import { blameChild, engineError } from '../errors';
 import type { NodeSpec, RemoteStep } from '../graph';
 import type { CallContext, Unit } from '../graph/unit';
 import { isJsonContentType, Payload } from '../message/payload';
@@ -58,7 +58,16 @@ export function createRemoteRestUnit(node: NodeSpec, steps: ReadonlySet<RemoteSt
       return replyPayload(reply, node.name, path);
     });
   };
-  const post = (step: RemoteStep, msg: Payload, ctx: CallContext): Promise<Payload> => send(REST_PATHS[step], 'POST', msg.asJson(), ctx);
+  const post = (step: RemoteStep, msg: Payload, ctx: CallContext): Promise<Payload> => {
+    let body: Payload;
+    try {
+      body = msg.asJson();
+    } catch (err) {
+      // A gRPC child's answer this node cannot be sent as JSON is that child's fault, not the caller's.
+      return Promise.reject(blameChild(err, msg.origin, `that REST node "${node.name}" cannot be sent`));
+    }
+    return send(REST_PATHS[step], 'POST', body, ctx);
+  };
   const get = (path: string, ctx: CallContext): Promise<Payload> => send(path, 'GET', undefined, ctx);
   const childNames = node.children.map((c) => c.name);
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../../config/schema';
-import { engineError, EngineError, isUnreadableMessage, toEngineError } from '../../errors';
+import { blameChild, engineError, EngineError, toEngineError } from '../../errors';
 import { Cancel } from '../../graph/cancel';
 import type { CallContext } from '../../graph/unit';
 import { WaitClock } from '../../graph/wait-clock';
@@ -193,8 +193,7 @@ function answerFailure(err: unknown, req: IncomingMessage, res: ServerResponse, 
 
 /** A child's answer the engine could not turn into the REST answer is that child's fault, not the caller's. */
 function answerFault(payload: Payload, err: unknown): unknown {
-  if (payload.origin === undefined || !isUnreadableMessage(err)) return err;
-  return engineError('CHILD_BAD_RESPONSE', `node "${payload.origin}" answered a message the engine cannot write as JSON: ${err.message}`);
+  return blameChild(err, payload.origin, 'the engine cannot write as JSON');
 }
 
 /** The server metrics of a graph route, once the answer is written (not when nothing could be: the client had gone). */
