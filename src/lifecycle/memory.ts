@@ -41,9 +41,10 @@ let applied = false;
  *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-20 MB under load).
  * - `--heap-growing-percent=50` while no large bodies are in flight (see adaptHeapGrowth).
  * - `--no-maglev`: from Node 22 (V8 12) hot functions are compiled by Maglev before TurboFan, and
- *   Maglev's compile zones (malloc) raised the engine's VmHWM under P1 load on Node 24.22 from
- *   88-90 to 105-107 MB (REST, 32 connections; gRPC 98.5 against 107 MB), for no CPU we could
- *   measure apart from the noise. Node 20's V8 has the flag off already.
+ *   Maglev's compile zones (malloc) raise the engine's peak RSS under load. Full bench runs on Node
+ *   24.22 (bench/results/node24.json is the one without it): P1 VmHWM 94-108 MB with Maglev, 85-93
+ *   without (REST); gRPC 110-115 against 98-104. CPU per request the same within the noise (paired
+ *   G3 runs). Node 20's V8 has Maglev off already.
  * - `--no-parallel-scavenge`: scavenges on the main thread only. The survivors of a scavenge are a
  *   few hundred KB (the requests in flight), too little to share out: on the 2-core bench machine a
  *   parallel scavenge cost 2.6 ms of CPU (main + helper threads), a single-threaded one 1.2 ms. With
