@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import { AggregatorRegistry } from '../telemetry/prom/client';
 import type { Logger } from '../telemetry/logger';
 import { mergedQuantiles, WindowSummary, type SummaryWindowState } from '../telemetry/prom';
 

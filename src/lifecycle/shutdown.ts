@@ -1,15 +1,22 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { Logger } from '../telemetry/logger';
 
 /** How long a connection may stay open during the drain without sending a whole request head. */
 const REQUESTLESS_GRACE_MS = 1_000;
 
+/** What the drain needs of the gRPC server. */
+export interface GracefulServer {
+  /** Stops taking connections and calls; `callback` once the calls in flight have finished. */
+  tryShutdown(callback: (error?: Error) => void): void;
+  /** Drops every connection and the calls on them. */
+  forceShutdown(): void;
+}
+
 export interface ShutdownDeps {
   readonly server: Server;
-  readonly grpcServer: GrpcServer;
+  readonly grpcServer: GracefulServer;
   /** Turns readiness to 503 at once. */
   readonly startDraining: () => void;
   /** Releases upstream resources once the server has drained. */

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from './prom/client';
+import { collectDefaultMetrics } from './prom/default-metrics';
 import { FastHistogram, WindowSummary, type HistogramSeries, type SummarySeries } from './prom';
 
 /** Buckets and objectives of Seldon's executor (section 7). */
@@ -86,7 +87,7 @@ export class EngineMetrics {
     this.#serverSummary = new WindowSummary({ name: 'seldon_api_executor_server_requests_seconds_summary', help: 'A summary of latencies for executor server', labelNames: SERVER_LABELS, percentiles: SUMMARY_PERCENTILES, maxAgeSeconds: SUMMARY_MAX_AGE_SECONDS, ageBuckets: SUMMARY_AGE_BUCKETS, registers });
     this.#clientHistogram = new FastHistogram({ name: 'seldon_api_executor_client_requests_seconds', help: 'A histogram of latencies for client calls from executor', labelNames: CLIENT_LABELS, buckets: SELDON_BUCKETS, registers });
     this.#clientSummary = new WindowSummary({ name: 'seldon_api_executor_client_requests_seconds_summary', help: 'A summary of latencies for client calls from executor', labelNames: CLIENT_LABELS, percentiles: SUMMARY_PERCENTILES, maxAgeSeconds: SUMMARY_MAX_AGE_SECONDS, ageBuckets: SUMMARY_AGE_BUCKETS, registers });
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics(registry);
   }
 
   readonly observeServer: ServerObserver = (service, method, code, seconds) => {

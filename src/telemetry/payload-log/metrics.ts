@@ -14,7 +14,8 @@
  * The counters and gauges are read from the logger's own integers when scraped, all in one
  * synchronous pass, so the identity above holds exactly in every scrape, even under load.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from '../prom/client';
 
 /** Why an event was not delivered. A fixed set, so the label has bounded cardinality. */
 export const DROP_REASONS = [

@@ -2,7 +2,8 @@
  * What FastHistogram and WindowSummary share: config and label checks, the series cache key and
  * registration. All of it runs when a metric or a series is created (graph load), never per observe.
  */
-import { register as globalRegistry, type Metric, type Registry, type RegistryContentType } from 'prom-client';
+import type { Metric, Registry, RegistryContentType } from 'prom-client';
+import { globalRegistry } from './client';
 
 /** Any prom-client registry, Prometheus or OpenMetrics content type. */
 export type AnyRegistry = Registry<RegistryContentType>;

@@ -1,7 +1,8 @@
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { Server, type handleBidiStreamingCall, type MethodDefinition, type ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, MethodDefinition, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { GRPC } from '../../errors';
+import type { GracefulServer } from '../../lifecycle/shutdown';
 import { Deadlines } from '../../graph/deadlines';
 import { BidiCall } from './h2-streaming';
 import { receiveUnary, sendStatus, type MessageLimits, type UnaryHandler } from './h2-unary';
@@ -25,11 +26,10 @@ export interface ListenOptions {
  * their details, UNIMPLEMENTED for unknown methods, 415 for a non-gRPC content type, `grpc-timeout`
  * deadlines, message size limits, gzip/deflate requests.
  *
- * It extends grpc-js's Server only so lifecycle/shutdown.ts, typed with grpc-js's Server, accepts it:
- * of that class only `addService`, `tryShutdown` and `forceShutdown` are used, all overridden here,
- * and `bindAsync` refuses (use `listen`).
+ * grpc-js is used for types only: loading it costs megabytes of RSS (telemetry/prom/client.ts) for a
+ * server that runs none of its code.
  */
-export class GrpcH2Server extends Server {
+export class GrpcH2Server implements GracefulServer {
   readonly #routes = new Map<string, Route>();
   readonly #limits: MessageLimits;
   /** The callers' deadlines of the unary calls in flight. */
@@ -40,7 +40,6 @@ export class GrpcH2Server extends Server {
   #closed: Promise<void> | undefined;
 
   constructor(maxMessageBytes: number) {
-    super({ 'grpc.enable_channelz': 0 });
     this.#limits = { receive: maxMessageBytes, send: maxMessageBytes };
   }
 
@@ -50,7 +49,7 @@ export class GrpcH2Server extends Server {
   }
 
   /** Serves the bidirectional-streaming methods of a grpc-js service definition (server reflection). */
-  override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+  addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
     for (const [name, method] of Object.entries(service)) {
       const handler = implementation[name];
       if (handler === undefined) continue; // like grpc-js: an unimplemented method answers UNIMPLEMENTED
@@ -75,13 +74,8 @@ export class GrpcH2Server extends Server {
     });
   }
 
-  /** Not supported: the engine binds with `listen`. */
-  override bindAsync(_port: string, _creds: ServerCredentials, callback: (error: Error | null, port: number) => void): void {
-    process.nextTick(callback, new Error('GrpcH2Server binds with listen(), not bindAsync()'), 0);
-  }
-
   /** Stops taking connections and calls (GOAWAY); calls in flight finish; `callback` once all connections closed. */
-  override tryShutdown(callback: (error?: Error) => void): void {
+  tryShutdown(callback: (error?: Error) => void): void {
     this.#closed ??= Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
     for (const session of this.#sessions) session.close();
     void this.#closed.then(() => {
@@ -92,7 +86,7 @@ export class GrpcH2Server extends Server {
   }
 
   /** Drops every connection and the calls on them. */
-  override forceShutdown(): void {
+  forceShutdown(): void {
     for (const server of this.#servers) server.close();
     for (const session of this.#sessions) session.destroy();
   }

@@ -303,10 +303,8 @@ describe('GrpcH2Server shutdown', () => {
     }
   });
 
-  test('bindAsync is refused, and addService takes only bidirectional-streaming methods', async () => {
+  test('addService takes only bidirectional-streaming methods', () => {
     const server = new GrpcH2Server(1024);
-    const error = await new Promise<Error | null>((resolve) => server.bindAsync('127.0.0.1:0', {} as never, (err) => resolve(err)));
-    assert.match(String(error?.message), /listen\(\)/);
     const unary = { path: ECHO, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
     assert.throws(() => server.addService({ Echo: unary }, { Echo: () => undefined }), /only bidirectional-streaming/);
   });
