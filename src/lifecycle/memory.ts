@@ -17,6 +17,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { growingPercent } from './heap-growth';
 
 /**
  * Ceiling of the young generation (both semi-spaces), MiB. V8's default grows it to 32 MiB (64 on
@@ -39,7 +40,8 @@ let applied = false;
  *   Liftoff's code parses a small answer in 1.4 µs instead of 0.67 µs.
  * - young generation: no growth during start-up (start-up garbage would grow it to 16 MiB and keep
  *   the pages: 5 MB of idle RSS), then up to NEW_SPACE_LIMIT_MB (-20 MB under load).
- * - `--heap-growing-percent=50` while no large bodies are in flight (see adaptHeapGrowth).
+ * - `--heap-growing-percent`: 50 while no large bodies are in flight, room for them while they are
+ *   (see adaptHeapGrowth).
  * - `--no-maglev`: from Node 22 (V8 12) hot functions are compiled by Maglev before TurboFan, and
  *   Maglev's compile zones (malloc) raise the engine's peak RSS under load. Full bench runs on Node
  *   24.22 (bench/results/node24.json is the one without it): P1 VmHWM 94-108 MB with Maglev, 85-93
@@ -60,33 +62,34 @@ export function applyMemoryLimits(): void {
   adaptHeapGrowth();
 }
 
-/**
- * Above this much external memory (Buffers: bodies in flight), heap growth is left to V8.
- * Measured with the bench: REST P1 load at 32 connections holds 3-4 MB, 1 MB bodies at 16
- * connections 30-50 MB.
- */
-const LARGE_EXTERNAL_BYTES = 16 * MB;
 /** How often the external memory is looked at. */
 const ADAPT_EVERY_MS = 1_000;
 
 /**
  * `--heap-growing-percent=50` (the next full GC is due when the old generation reaches 1.5x what
  * survived the last one, instead of up to 4x) keeps the RSS of small-message load flat: grpc-g1-p1
- * VmHWM 138 MB without it, 95 MB with it. But V8 counts Buffers' external memory towards that
- * limit, so with 1 MB bodies in flight it runs a full GC every few requests: P2 one way cost 2.0 ms
- * of CPU per request with it, 1.3-1.4 ms without it and 1.6 ms with this switch (the bare hop:
- * 1.4-1.7 ms; grpc-g1-p1 VmHWM stays at 95 MB). So it applies while
- * external memory is small, and V8's own dynamic growth (0 = unset) while large bodies are in
- * flight, where the RSS limit (300 MB at 16 connections) leaves room. V8 reads the flag each time
- * it sets the next limit, so switching it at run time takes effect at the next GC.
+ * VmHWM 138 MB without it, 95 MB with it. It applies while external memory is small.
+ *
+ * With large bodies in flight it would cost a full GC every few requests, because V8 adds the
+ * external memory allocated since the last full GC to the old generation when it checks that limit
+ * (and starts marking only once the old generation is over 8 MB). V8's own growth (1.5-4x) is not
+ * enough either: 1-3 MB more of live heap (a module more, a larger graph) took P2 one way from 0.7
+ * to 1.05-1.1 ms of CPU per request, with 114-117 full GCs in 6 s instead of 3-10 (one build, extra
+ * live objects preloaded, `--trace-gc`). So while large bodies are in flight the limit is set well
+ * above the heap in use (heap-growth.ts): the same runs took 0.66-0.72 ms with 3-10 full GCs, and
+ * `--scenario grpc-g1-p2-echo` from 4.9-5.7 to 3.6-3.7 ms (paired with the build before; VmHWM
+ * 130 -> 166 MB). Young Buffers are still freed by scavenges, so this delays only the full GCs;
+ * the RSS limit (300 MB at 16 connections) leaves room. V8 reads the flag each time it sets the
+ * next limit, so changing it at run time takes effect at the next GC.
  */
 function adaptHeapGrowth(): void {
-  let tight: boolean | undefined;
+  let percent: number | undefined;
   const apply = (): void => {
-    const wantTight = getHeapStatistics().external_memory < LARGE_EXTERNAL_BYTES;
-    if (wantTight === tight) return;
-    setFlagsFromString(wantTight ? '--heap-growing-percent=50' : '--heap-growing-percent=0');
-    tight = wantTight;
+    const heap = getHeapStatistics();
+    const want = growingPercent(heap.external_memory, heap.used_heap_size);
+    if (want === percent) return;
+    setFlagsFromString(`--heap-growing-percent=${want}`);
+    percent = want;
   };
   apply();
   const timer = setInterval(apply, ADAPT_EVERY_MS);
@@ -144,3 +147,4 @@ function limitYoungGeneration(): void {
 }
 
 applyMemoryLimits();
+
