@@ -22,8 +22,11 @@ export const TIGHT_PERCENT = 50;
 
 /**
  * The heap growth percent for this much external memory and JS heap in use: TIGHT_PERCENT while
- * external memory is small, else a limit EXTERNAL_ROOM times the external memory above the heap in
- * use, within [MIN_LARGE_PERCENT, MAX_LARGE_PERCENT].
+ * external memory is small, else about EXTERNAL_ROOM times the external memory above the heap in
+ * use, within [MIN_LARGE_PERCENT, MAX_LARGE_PERCENT]. About: V8 applies the percent to the old
+ * generation that survived the last full GC, which is less than the heap in use (that also counts
+ * the young generation and garbage), so the room is somewhat less than asked. Dead Buffers waiting
+ * for a full GC also count as external memory and so ask for more room; the cap bounds that.
  */
 export function growingPercent(externalBytes: number, heapUsedBytes: number): number {
   if (externalBytes < LARGE_EXTERNAL_BYTES) return TIGHT_PERCENT;

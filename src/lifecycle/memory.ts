@@ -44,7 +44,7 @@ let applied = false;
  *   (see adaptHeapGrowth).
  * - `--no-maglev`: from Node 22 (V8 12) hot functions are compiled by Maglev before TurboFan, and
  *   Maglev's compile zones (malloc) raise the engine's peak RSS under load. Full bench runs on Node
- *   24.22 (bench/results/node24.json is the one without it): P1 VmHWM 94-108 MB with Maglev, 85-93
+ *   24.22 (at ed514dc, before and after this flag): P1 VmHWM 94-108 MB with Maglev, 85-93
  *   without (REST); gRPC 110-115 against 98-104. CPU per request the same within the noise (paired
  *   G3 runs). Node 20's V8 has Maglev off already.
  * - `--no-parallel-scavenge`: scavenges on the main thread only. The survivors of a scavenge are a
@@ -80,7 +80,11 @@ const ADAPT_EVERY_MS = 1_000;
  * `--scenario grpc-g1-p2-echo` from 4.9-5.7 to 3.6-3.7 ms (paired with the build before; VmHWM
  * 130 -> 166 MB). Young Buffers are still freed by scavenges, so this delays only the full GCs;
  * the RSS limit (300 MB at 16 connections) leaves room. V8 reads the flag each time it sets the
- * next limit, so changing it at run time takes effect at the next GC.
+ * next limit, so changing it at run time takes effect at the next GC. What this gives up: a limit
+ * set during a burst of large bodies (up to 11x the old generation) stays until the next full GC,
+ * so small-message traffic right after a burst does not get the flat RSS of the tight setting until
+ * then; and external memory near 16 MB may switch the setting every second (harmless: each GC
+ * reads the value of the moment).
  */
 function adaptHeapGrowth(): void {
   let percent: number | undefined;
@@ -147,4 +151,3 @@ function limitYoungGeneration(): void {
 }
 
 applyMemoryLimits();
-

@@ -8,7 +8,7 @@ const REQUESTLESS_GRACE_MS = 1_000;
 
 /** What the drain needs of the gRPC server. */
 export interface GracefulServer {
-  /** Stops taking connections and calls; `callback` once the calls in flight have finished. */
+  /** Stops taking connections and calls; `callback` once every connection has closed (its calls finished). */
   tryShutdown(callback: (error?: Error) => void): void;
   /** Drops every connection and the calls on them. */
   forceShutdown(): void;

@@ -26,8 +26,8 @@ export interface ListenOptions {
  * their details, UNIMPLEMENTED for unknown methods, 415 for a non-gRPC content type, `grpc-timeout`
  * deadlines, message size limits, gzip/deflate requests.
  *
- * grpc-js is used for types only: loading it costs megabytes of RSS (telemetry/prom/client.ts) for a
- * server that runs none of its code.
+ * grpc-js is used for types only (it used to be the base class): loading it costs megabytes of RSS
+ * (telemetry/prom/client.ts), and only a server-reflection call (@grpc/reflection) loads it now.
  */
 export class GrpcH2Server implements GracefulServer {
   readonly #routes = new Map<string, Route>();
