@@ -665,13 +665,14 @@ describe(`R8: ${R8_REQUESTS} predictions (${R8_CONCURRENCY} in flight) through t
       // handful of scheduler or GC stalls and swung by 5-15 ms between identical runs, failing
       // about one mode in four with either engine ahead. The median of the rounds discards the
       // rounds such a stall happened to hit. Both statistics are reported. The bound is never below
-      // 10 ms: a round's p99 is its second-slowest request, and on Node 24 the baseline's alone
-      // ranged 2.5-7.3 ms across the modes of one run, so a quick baseline round failed the check
-      // with the logging engine at 7.5-10 ms, as fast as it is in other rounds. A sink that held up
-      // predictions would cost its 2 s (or the hanging sink's forever).
+      // 20 ms: a round's p99 is its second-slowest request, and on Node 24 the baseline's alone
+      // ranged 2.5-7.3 ms across the modes of one run, while the logging engine's ranged 3.4-10.8 ms
+      // across eight runs of this file, in whichever mode the noise hit (with 10 ms, one CI run in
+      // a few failed). A sink that held up predictions would cost its 2 s (or the hanging sink's
+      // forever), a hundred times more.
       const mL = median(run.logging.map(p99));
       const mB = median(run.baseline.map(p99));
-      const allowed = Math.max(10, mB + Math.max(5, 0.1 * mB));
+      const allowed = Math.max(20, mB + Math.max(5, 0.1 * mB));
       t.diagnostic(`sink ${mode.name}: p99 (median of ${R8_ROUNDS} rounds) ${mL.toFixed(2)} ms with logging, ${mB.toFixed(2)} ms without (allowed ${allowed.toFixed(2)}); ` +
         `p99 of all ${R8_REQUESTS} ${p99(run.logging.flat()).toFixed(2)} / ${p99(run.baseline.flat()).toFixed(2)} ms; ` +
         `p50 ${median(run.logging.flat()).toFixed(2)} / ${median(run.baseline.flat()).toFixed(2)} ms; ` +
@@ -686,7 +687,7 @@ describe(`R8: ${R8_REQUESTS} predictions (${R8_CONCURRENCY} in flight) through t
       assert.deepEqual(run.unbalanced, [], 'the books balance in every scrape between rounds');
       assert.ok(run.maxQueued <= QUEUED_BOUND && b1.queued <= QUEUED_BOUND, `queued at most ${QUEUED_BOUND}: max seen ${run.maxQueued} in ${run.scrapes} scrapes`);
       assert.ok(rssGrowth < 50 * MiB, `RSS grew ${(rssGrowth / MiB).toFixed(1)} MiB`);
-      assert.ok(mL <= allowed, `p99 with logging ${mL.toFixed(2)} ms > baseline ${mB.toFixed(2)} ms + max(5 ms, 10 %), and over 10 ms`);
+      assert.ok(mL <= allowed, `p99 with logging ${mL.toFixed(2)} ms > baseline ${mB.toFixed(2)} ms + max(5 ms, 10 %), and over 20 ms`);
       assert.ok(run.recovered.delivered > 0 && run.recovered.received > 0, 'delivery resumed when the sink came back');
       assert.ok(run.recovered.afterMs < 5000, `first delivery ${run.recovered.afterMs} ms after the sink came back`);
     });
