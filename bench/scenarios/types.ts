@@ -18,7 +18,7 @@ export interface Scenario {
   /** What it measures, and which target it feeds (printed by --list and in the README). */
   readonly description: string;
   /** File name (no extension) in bench/graphs. */
-  readonly graph: 'g1-single-model' | 'g2-chain' | 'g3-average-combiner' | 'g4-random-abtest';
+  readonly graph: 'g1-single-model' | 'g2-chain' | 'g3-average-combiner' | 'g4-random-abtest' | 'f1-builtin-one-child' | 'f2-builtin-two-children';
   readonly transport: 'rest' | 'grpc';
   readonly payload: 'p1' | 'p2';
   /** fixed: the stub answers a small message; echo: it answers the request bytes. */
