@@ -273,38 +273,64 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
  * Parses argv with Go `flag` semantics: `-x`, `--x`, `--x=v`, `--x v`; a bool takes `--x` or `--x=v` and
  * never consumes the next argument; the last occurrence wins; `--` ends the flags. Unknown flags and
  * positional arguments are errors. Returns 'help' when -h/-help/--help is met (as Go's ErrHelp).
+ * Unlike Go, which stops at the first bad flag, every bad one is reported (a list in the
+ * ConfigError, as for graph problems), so a pod spec with two typos needs one fix, not two restarts.
  */
 export function parseFlags(argv: readonly string[]): ParsedFlags | 'help' {
   const specs = new Map(FLAGS.map((spec) => [spec.name, spec] as const));
   const explicit = new Map<string, FlagValue>();
+  const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--') {
       const extra = argv[i + 1];
-      if (extra !== undefined) throw new ConfigError(`unexpected argument ${JSON.stringify(extra)}: infergraph takes only flags (see --help)`);
+      if (extra !== undefined) problems.push(`unexpected argument ${JSON.stringify(extra)}: infergraph takes only flags (see --help)`);
       break;
     }
     if (arg.length < 2 || !arg.startsWith('-')) {
-      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}: infergraph takes only flags (see --help)`);
+      problems.push(`unexpected argument ${JSON.stringify(arg)}: infergraph takes only flags (see --help)`);
+      continue;
     }
     const body = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
-    if (body === '' || body.startsWith('-') || body.startsWith('=')) throw new ConfigError(`bad flag syntax: ${arg}`);
+    if (body === '' || body.startsWith('-') || body.startsWith('=')) {
+      problems.push(`bad flag syntax: ${arg}`);
+      continue;
+    }
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
-    if (name === 'help' || name === 'h') return 'help';
+    if (name === 'help' || name === 'h') {
+      // A bad flag before it still fails, as in Go, whose parsing stops there.
+      if (problems.length === 0) return 'help';
+      break;
+    }
     const spec = specs.get(name);
-    if (spec === undefined) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    if (spec === undefined) {
+      problems.push(`unknown flag --${name} (see --help)`);
+      // `--typo value`: the value is not reported again as an unexpected argument.
+      if (eq < 0 && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('-')) i++;
+      continue;
+    }
     let raw: string;
     if (eq >= 0) raw = body.slice(eq + 1);
     else if (spec.kind === 'bool') raw = 'true';
     else {
       const next = argv[i + 1];
-      if (next === undefined) throw new ConfigError(`flag --${name} needs a value`);
+      if (next === undefined) {
+        problems.push(`flag --${name} needs a value`);
+        continue;
+      }
       raw = next;
       i++;
     }
-    explicit.set(name, convert(spec, raw));
+    try {
+      explicit.set(name, convert(spec, raw));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
   }
+  if (problems.length === 1) throw new ConfigError(problems[0] as string);
+  if (problems.length > 1) throw new ConfigError(`${problems.length} problems:\n  - ${problems.join('\n  - ')}`);
   const values = new Map<string, FlagValue>();
   for (const spec of FLAGS) values.set(spec.name, explicit.get(spec.name) ?? convert(spec, spec.default));
   return new ParsedFlags(values, new Set(explicit.keys()));

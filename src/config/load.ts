@@ -184,6 +184,32 @@ function parseBuckets(text: string): number[] {
   return values;
 }
 
+/** Jaeger's propagation unless JAEGER_TRACE_PROPAGATION_TYPE asks for B3. */
+function tracePropagationOf(env: Env): 'b3' | 'jaeger' {
+  return (env['JAEGER_TRACE_PROPAGATION_TYPE'] ?? '').trim().toLowerCase() === 'b3' ? 'b3' : 'jaeger';
+}
+
+/**
+ * Runs every check and returns their results by name, or throws one ConfigError listing every
+ * check that failed (the message of the only one, when one failed). Other errors are bugs and pass.
+ */
+function checkAll<T extends Record<string, () => unknown>>(checks: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const results: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      results[name] = check();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length === 1) throw new ConfigError(problems[0] as string);
+  if (problems.length > 1) throw new ConfigError(`${problems.length} problems:\n  - ${problems.map((p) => p.replace(/\n/g, '\n    ')).join('\n  - ')}`);
+  // Every check returned: results holds each name's return value.
+  return results as { [K in keyof T]: ReturnType<T[K]> };
+}
+
 /**
  * Builds the deep-frozen Config, or the help text for -h/--help.
  * @throws ConfigError naming the flag, variable, annotation or file and the bad value.
@@ -193,22 +219,32 @@ export function loadConfig(source: ConfigSource): LoadResult {
   if (flags === 'help') return { kind: 'help', text: helpText() };
   const env = source.env;
 
-  const serverType = checkServerType(flags);
-  const protocol = checkProtocol(flags);
-  const transport = checkTransport(flags);
-  rejectKafkaLogging(flags, env);
-  const prometheusPath = checkPrometheusPath(flags);
-  const logLevel = resolveLogLevel(flags, env);
-  const debug = resolveDebug(flags, env);
-
-  const graph = findPredictorSpec({
-    demo: flags.bool('demo'),
-    file: flags.string('file'),
-    predictor: flags.string('predictor'),
-    enginePredictor: env['ENGINE_PREDICTOR'],
-    readFile: (file) => source.readFile(file),
+  const warnings: string[] = [];
+  // Independent settings: every bad one is reported at once. The annotations come from the graph
+  // file, so they are read once it has loaded.
+  const checked = checkAll({
+    serverType: () => checkServerType(flags),
+    protocol: () => checkProtocol(flags),
+    transport: () => checkTransport(flags),
+    kafkaLogging: () => rejectKafkaLogging(flags, env),
+    prometheusPath: () => checkPrometheusPath(flags),
+    logLevel: () => resolveLogLevel(flags, env),
+    debug: () => resolveDebug(flags, env),
+    metricsBuckets: () => parseBuckets(flags.string('metrics_buckets')),
+    workers: () => parseWorkers(flags.string('workers'), source.cores ?? 1),
+    tls: () => resolveTls(env, (file) => source.readFile(file)),
+    tracing: () => resolveTracing(env, tracePropagationOf(env)),
+    graph: () =>
+      findPredictorSpec({
+        demo: flags.bool('demo'),
+        file: flags.string('file'),
+        predictor: flags.string('predictor'),
+        enginePredictor: env['ENGINE_PREDICTOR'],
+        readFile: (file) => source.readFile(file),
+      }),
   });
-  const warnings = [...graph.warnings];
+  const { serverType, protocol, transport, prometheusPath, logLevel, debug, graph } = checked;
+  warnings.push(...graph.warnings);
   // Later wins: the SeldonDeployment's, then the predictor's (both in graph.annotations), then the pod's file.
   const fileAnnotations = readAnnotationsFile(flags.string('annotations_file'), (file) => source.readFile(file), warnings);
   const annotations = interpretAnnotations({ ...graph.annotations, ...fileAnnotations });
@@ -217,7 +253,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
   const httpPort = flags.int('http_port');
   // Seldon built the server URL before defaulting the hostname, giving "http://:8000/"; here the default comes first.
   const hostname = flags.string('hostname') || (envValue(env, 'POD_NAME') ?? 'localhost');
-  const tracePropagation = (env['JAEGER_TRACE_PROPAGATION_TYPE'] ?? '').trim().toLowerCase() === 'b3' ? 'b3' : 'jaeger';
+  const tracePropagation = tracePropagationOf(env);
 
   const config: Config = {
     serverType,
@@ -249,16 +285,16 @@ export function loadConfig(source: ConfigSource): LoadResult {
     requestTimeoutMs: flags.durationMs('request_timeout'),
     keepAliveTimeoutMs: flags.durationMs('keepalive_timeout'),
     readinessCheckTimeoutMs: flags.durationMs('readiness_timeout'),
-    metricsBuckets: parseBuckets(flags.string('metrics_buckets')),
-    workers: parseWorkers(flags.string('workers'), source.cores ?? 1),
+    metricsBuckets: checked.metricsBuckets,
+    workers: checked.workers,
 
     requestLoggerDefaultEndpoint: envValue(env, 'REQUEST_LOGGER_DEFAULT_ENDPOINT') ?? 'http://default-broker',
     routingInjection: routingInjection(env),
     corsAllowedOrigins: envValue(env, 'CORS_ALLOWED_ORIGINS') ?? '*',
     corsAllowedHeaders: envValue(env, 'CORS_ALLOWED_HEADERS') ?? DEFAULT_CORS_ALLOWED_HEADERS,
-    tls: resolveTls(env, (file) => source.readFile(file)),
+    tls: checked.tls,
     tracePropagation,
-    tracing: resolveTracing(env, tracePropagation),
+    tracing: checked.tracing,
     serverUrl: `http://${hostname}:${httpPort}/`,
 
     annotations,

@@ -161,6 +161,40 @@ test('unknown flags, positional arguments and bad syntax are errors', () => {
   assertConfigError(() => load(['--http_port']), 'flag --http_port needs a value');
 });
 
+test('every bad argument is reported at once, one per line; the value of an unknown flag is not reported again', () => {
+  const argv = ['--http_port=abc', '--bogus', 'v', '--graceful_timeout=xx', 'extra', '--grpc_port'];
+  assert.throws(() => load(argv), (err: unknown) => {
+    assert.ok(err instanceof Error);
+    assert.equal(
+      err.message,
+      [
+        '5 problems:',
+        '  - invalid value "abc" for flag --http_port: not an integer in 0..65535',
+        '  - unknown flag --bogus (see --help)',
+        '  - invalid value "xx" for flag --graceful_timeout: invalid duration "xx" (write e.g. 15s, 500ms, 1m30s)',
+        '  - unexpected argument "extra": infergraph takes only flags (see --help)',
+        '  - flag --grpc_port needs a value',
+      ].join('\n'),
+    );
+    return true;
+  });
+});
+
+test('bad settings from flags, environment and files are reported at once; the graph file is one of them', () => {
+  assertConfigError(
+    () => loadConfig(fakeSource(['--server_type=x', '--prometheus_path=metrics', '--workers=0', '--file=/nope.yaml'], { SELDON_DEBUG: 'maybe' })),
+    '5 problems:\n  - ',
+    'invalid value "x" for flag --server_type',
+    'invalid value "metrics" for flag --prometheus_path',
+    'invalid value "maybe" for environment variable SELDON_DEBUG',
+    'invalid value "0" for flag --workers',
+    'cannot read --file "/nope.yaml"',
+  );
+  // One problem: its own message, no list.
+  assertConfigError(() => load(['--transport=foo']), 'invalid value "foo" for flag --transport');
+  assert.throws(() => load(['--transport=foo']), (err: unknown) => err instanceof Error && !err.message.includes('problems'));
+});
+
 test('-h, -help and --help return the help text; an earlier bad flag still fails first (as Go)', () => {
   for (const argv of [['--help'], ['-h'], ['-help'], ['--http_port=1', '--help', '--nope']]) {
     const result = loadConfig(fakeSource(argv));
