@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The request is not valid HTTP/1.1 (request line, headers or body framing); the connection is closed after the answer.' },
   BAD_REQUEST_JSON: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A body the engine must read is not valid JSON, or not the JSON shape it needs.' },
   BAD_REQUEST_PROTOBUF: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A gRPC request message is not valid protobuf for its Seldon message type.' },
-  BAD_FEEDBACK_ROUTING: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A feedback `response.meta.routing` entry names a child that does not exist (or -2).' },
+  BAD_FEEDBACK_ROUTING: { http: 400, grpc: GRPC.INVALID_ARGUMENT, meaning: 'A feedback `response.meta.routing` entry is not -1 (all children), -2 (none) or the index of one of the node\'s children.' },
   NOT_FOUND: { http: 404, grpc: GRPC.UNIMPLEMENTED, meaning: 'No route has this path.' },
   UNKNOWN_MODEL: { http: 404, grpc: GRPC.NOT_FOUND, meaning: 'A status or metadata request names a node that is not in the graph.' },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GRPC.UNIMPLEMENTED, meaning: 'The path exists but not for this HTTP method.' },

@@ -35,7 +35,7 @@ test('serving REST, gRPC and metrics loads no prom-client index, @opentelemetry/
 /**
  * A sidecar idles most of its life. Each timer that fires wakes the process (~50 µs of CPU on this
  * VM); prom-client's event-loop delay monitor alone, at its default 10 ms, woke an idle engine 100
- * times a second. The engine samples it every 100 ms (default-metrics.ts): about 13 wake-ups a
+ * times a second. The engine samples it every 100 ms (default-metrics.ts): about 12 wake-ups a
  * second with its 1 s timers. Counted as the main thread's voluntary context switches (Linux).
  */
 test('an idle engine wakes its main thread fewer than 40 times a second', { skip: process.platform !== 'linux' }, async () => {

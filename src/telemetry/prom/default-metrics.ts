@@ -13,7 +13,7 @@ type DefaultMetric = (registry: Registry, config: { readonly eventLoopMonitoring
 /**
  * The event-loop delay (`nodejs_eventloop_lag_*`) is sampled every 100 ms, not prom-client's 10:
  * each sample is a timer that wakes the process, and at 10 ms an idle engine woke 100 times a
- * second and spent 0.7 % of a core doing so on this project's VM (0.3 % at 100 ms, 60 s each). A
+ * second and spent 0.5-0.7 % of a core doing so on this project's VM (0.27 % at 100 ms, 60 s each). A
  * stall of 100 ms or more is still always seen; shorter ones are sampled.
  */
 const CONFIG = { eventLoopMonitoringPrecision: 100 };
