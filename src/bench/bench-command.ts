@@ -7,7 +7,9 @@ import type { ProgressStream } from './progress';
 export const BENCH_USAGE = `usage: infergraph bench --file <graph.yaml|json> [options]
 
 Starts the engine on the graph (its children must be running), sends closed-loop load to it and
-prints req/s, latency percentiles, errors, the engine's CPU µs per request and its memory.
+prints req/s, latency percentiles, errors, the engine's CPU µs per request and its memory, then
+the engine's time per request and its own share of it (the rest is waiting on the children), from
+the engine's metrics.
 
   --file <path>          the graph: PredictorSpec or SeldonDeployment (required unless --engine-port)
   --transport rest|grpc  protocol of the load (default rest)

@@ -1,3 +1,4 @@
+import { engineTimeBetween, formatEngineTime, scrapeEngineTime, type EngineTime, type EngineTimeSample } from './engine-time';
 import { machineInfo, type MachineInfo } from './machine';
 import { measure } from './measure';
 import { startEngineProcess, type EngineProcess } from './engine-process';
@@ -43,6 +44,13 @@ export interface BenchResult {
   readonly case: CaseResult;
   /** Errors plus non-2xx over warm-up and rounds: anything but 0 means the numbers are not valid. */
   readonly errors: number;
+  /**
+   * The engine's time per request over the measured windows, from its metrics (absent when they
+   * could not be read: see `engineTimeNote`).
+   */
+  readonly engineTime?: EngineTime;
+  /** Why engineTime is absent. */
+  readonly engineTimeNote?: string;
 }
 
 /**
@@ -74,8 +82,28 @@ export async function runGraphBench(options: GraphBenchOptions): Promise<BenchRe
       ? restPath('engine', `http://127.0.0.1:${enginePort(options, engine)}${ENGINE_REST_PATH}`, payload.json, options.connections, procs)
       : grpcPath('engine', `127.0.0.1:${enginePort(options, engine)}`, ENGINE_GRPC_METHOD, payload.proto, options.connections, procs);
     const label = `${options.transport} c=${options.connections}`;
-    const [measured] = await measure({ paths: [path], warmupSec, rounds, durationSec: options.durationSec, label, ...(progress === undefined ? {} : { progress }) });
+    const metrics = metricsUrl(options, engine);
+    const service = options.transport === 'rest' ? 'predictions' : ENGINE_GRPC_METHOD;
+    let before: EngineTimeSample | undefined;
+    let note = metrics === undefined ? 'the engine time needs its REST port for /metrics: not known for a gRPC --engine-port' : undefined;
+    const afterWarmup = async (): Promise<void> => {
+      if (metrics === undefined) return;
+      before = await scrapeEngineTime(metrics, service).catch((err: unknown) => {
+        note = `no engine time: ${(err as Error).message}`;
+        return undefined;
+      });
+    };
+    const [measured] = await measure({ paths: [path], warmupSec, rounds, durationSec: options.durationSec, label, afterWarmup, ...(progress === undefined ? {} : { progress }) });
     options.signal?.throwIfAborted();
+    let engineTime: EngineTime | undefined;
+    if (metrics !== undefined && before !== undefined) {
+      const after = await scrapeEngineTime(metrics, service).catch((err: unknown) => {
+        note = `no engine time: ${(err as Error).message}`;
+        return undefined;
+      });
+      engineTime = after === undefined ? undefined : engineTimeBetween(before, after);
+      if (after !== undefined && engineTime === undefined) note = `no engine time: its metrics recorded no ${service} request in the measured windows`;
+    }
     const result: CaseResult = {
       id: `${options.transport}-${payload.name === 'p1' || payload.name === 'p2' ? payload.name : 'payload'}@c${options.connections}`,
       transport: options.transport,
@@ -84,12 +112,27 @@ export async function runGraphBench(options: GraphBenchOptions): Promise<BenchRe
       paths: measured === undefined ? [] : [measured],
     };
     progress?.log(formatResultsTable([result]));
-    return { machine, transport: options.transport, payload: payload.name, durationSec: options.durationSec, warmupSec, rounds, case: result, errors: totalErrors([result]) };
+    progress?.log(engineTime === undefined ? `(${note ?? 'no engine time'})` : formatEngineTime(engineTime));
+    return {
+      machine, transport: options.transport, payload: payload.name, durationSec: options.durationSec, warmupSec, rounds, case: result, errors: totalErrors([result]),
+      ...(engineTime === undefined ? {} : { engineTime }),
+      ...(engineTime === undefined && note !== undefined ? { engineTimeNote: note } : {}),
+    };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     progress?.clear();
     await engine?.stop();
   }
+}
+
+/**
+ * The engine's metrics endpoint: on the REST port of the engine this started, or of the one given
+ * with `--engine-port` under REST; unknown for a gRPC `--engine-port`. The default path: an engine
+ * started with another `--prometheus_path` gets a note instead of the engine time.
+ */
+function metricsUrl(options: GraphBenchOptions, engine: EngineProcess | undefined): string | undefined {
+  const port = engine !== undefined ? engine.restPort : options.transport === 'rest' ? options.enginePort : undefined;
+  return port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
 }
 
 function enginePort(options: GraphBenchOptions, engine: EngineProcess | undefined): number {

@@ -5,6 +5,7 @@
 export { BENCH_USAGE, benchCommand, parseBenchArgs } from './bench-command';
 export { killAllChildren, startNodeProcess, type BenchChild } from './child-process';
 export { ENGINE_MAIN, startEngineProcess, type EngineProcess } from './engine-process';
+export { engineTimeBetween, formatEngineTime, parseEngineTime, scrapeEngineTime, type EngineTime, type EngineTimeSample } from './engine-time';
 export { runGraphBench, type BenchResult, type GraphBenchOptions } from './graph-bench';
 export { runGrpcLoad, type GrpcLoadOptions } from './grpc-load';
 export { LatencyRecorder, type LatencySummary, type LoadProgress, type LoadResult } from './load-result';

@@ -50,6 +50,8 @@ export interface MeasureOptions {
   /** Shown in the progress line, e.g. `rest-g1-p1 c=32`. */
   readonly label: string;
   readonly progress?: ProgressLine;
+  /** Runs after the warm-ups, before the first round (e.g. a metrics scrape that must not count the warm-up). */
+  readonly afterWarmup?: () => Promise<void>;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function measure(options: MeasureOptions): Promise<PathMeasurement[
   for (const path of paths) {
     warmups.push(options.warmupSec > 0 ? await window(path, options.warmupSec, `${options.label} warm-up ${path.name}`, options.progress) : undefined);
   }
+  await options.afterWarmup?.();
   const rounds: RunRecord[][] = paths.map(() => []);
   for (let r = 0; r < options.rounds; r++) {
     for (let k = 0; k < paths.length; k++) {

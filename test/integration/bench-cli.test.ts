@@ -22,7 +22,8 @@ let dir: string;
 let graph: string;
 
 before(async () => {
-  child = await startChild(() => ({ json: { data: { ndarray: [[0.5]] } } }));
+  // A child that takes 2 ms: the engine's own time must come out far below its time per request.
+  child = await startChild(() => ({ json: { data: { ndarray: [[0.5]] } }, delayMs: 2 }));
   dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
   graph = join(dir, 'graph.json');
   writeFileSync(graph, JSON.stringify({ name: 'p', graph: { name: 'm', type: 'MODEL', endpoint: restEndpoint(child.port), children: [] } }));
@@ -41,11 +42,20 @@ test('runs load through the engine to the real child, with a progress line, the 
   assert.equal(code, 0, err.text);
   assert.match(out.text, /\r\x1b\[Kstarting the engine on /);
   assert.match(out.text, /rest-p1@c4\s+engine\s+[\d,]+/);
-  const result = JSON.parse(readFileSync(json, 'utf8')) as { errors: number; case: { paths: Array<{ median: { reqPerSec: number; completed: number } }> } };
+  type Result = { errors: number; case: { paths: Array<{ median: { reqPerSec: number; completed: number } }> }; engineTime?: { requests: number; meanUs: number; ownUs: number } };
+  const result = JSON.parse(readFileSync(json, 'utf8')) as Result;
   assert.equal(result.errors, 0);
   const median = result.case.paths[0]?.median;
   assert.ok(median !== undefined && median.reqPerSec > 0 && median.completed > 0, JSON.stringify(median));
   assert.ok(child.calls.length >= median.completed, `the child saw ${child.calls.length} calls`);
+  // The engine's metrics over the measured window: the requests the load completed (give or take
+  // the few in flight at either scrape), each waiting >= 2 ms on the child, the engine's own share small.
+  const t = result.engineTime;
+  assert.ok(t !== undefined, 'no engineTime in the JSON');
+  assert.ok(Math.abs(t.requests - median.completed) <= 8, `${t.requests} requests in the metrics, ${median.completed} completed`);
+  assert.ok(t.meanUs >= 2000, `mean ${t.meanUs} µs`);
+  assert.ok(t.ownUs > 0 && t.ownUs < t.meanUs - 1500, `own ${t.ownUs} of ${t.meanUs} µs`);
+  assert.match(out.text, /time in the engine per request, from its handler to its answer \(its metrics, [\d,]+ requests in the measured windows\): [\d,]+ µs, of which its own [\d,]+ µs/);
 });
 
 test('bad arguments are refused before anything starts: exit 2, naming the option', async () => {
