@@ -219,7 +219,6 @@ export function loadConfig(source: ConfigSource): LoadResult {
   if (flags === 'help') return { kind: 'help', text: helpText() };
   const env = source.env;
 
-  const warnings: string[] = [];
   // Independent settings: every bad one is reported at once. The annotations come from the graph
   // file, so they are read once it has loaded.
   const checked = checkAll({
@@ -244,7 +243,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
       }),
   });
   const { serverType, protocol, transport, prometheusPath, logLevel, debug, graph } = checked;
-  warnings.push(...graph.warnings);
+  const warnings = [...graph.warnings];
   // Later wins: the SeldonDeployment's, then the predictor's (both in graph.annotations), then the pod's file.
   const fileAnnotations = readAnnotationsFile(flags.string('annotations_file'), (file) => source.readFile(file), warnings);
   const annotations = interpretAnnotations({ ...graph.annotations, ...fileAnnotations });
