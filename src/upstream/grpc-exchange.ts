@@ -11,12 +11,12 @@ import { grpcMessage } from './grpc-headers';
 
 /** How an exchange ended. */
 export interface UnaryResult {
-  /** The child's gRPC status, or the one a transport failure stands for. */
+  /** The child's gRPC status (0..16, see parseGrpcStatus), or the one a transport failure stands for. */
   readonly code: number;
   readonly details: string;
   /** The answer message (code OK only), as the chunks it arrived in (see message/chunks.ts). */
   readonly body?: readonly Buffer[];
-  /** The child broke the protocol (bad frame, message count, no status): its fault, not a status it chose. */
+  /** The child broke the protocol (bad frame, message count, no or malformed status): its fault, not a status it chose. */
   readonly malformed?: true;
   /** The child never processed the call (refused stream, GOAWAY before it): safe to send again. */
   readonly refused?: true;
@@ -47,6 +47,8 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   let finished = false;
   let httpStatus = 0;
   let status: number | undefined;
+  /** The child's `grpc-status` when it is not a status (see parseGrpcStatus), quoted for the error. */
+  let badStatus: string | undefined;
   let details = '';
   let streamError: (Error & { code?: string }) | undefined;
   const chunks: Buffer[] = [];
@@ -67,7 +69,8 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   const readStatus = (h: IncomingHttpHeaders): void => {
     const s = h['grpc-status'];
     if (s === undefined) return;
-    status = Number(s);
+    status = parseGrpcStatus(s);
+    badStatus = status === undefined ? quoted(s) : undefined;
     details = grpcMessage(h['grpc-message']);
   };
 
@@ -99,6 +102,7 @@ export function exchangeUnary(session: ClientHttp2Session, headers: OutgoingHttp
   stream.on('close', () => {
     if (finished) return;
     if (status !== undefined) finish(status === GRPC.OK ? readAnswer(chunks, received) : { code: status, details });
+    else if (badStatus !== undefined) finish(malformed(`answered a malformed grpc-status ${badStatus}`));
     else finish(noStatus(stream.rstCode, httpStatus, streamError));
   });
 
@@ -145,6 +149,29 @@ export function readAnswer(chunks: readonly Buffer[], received: number): UnaryRe
   if (received < PREFIX + length) return malformed(`answered a truncated message (${received - PREFIX} of ${length} bytes)`);
   if (received > PREFIX + length) return malformed('answered more than one message to a unary call');
   return { code: GRPC.OK, details: '', body: sliceChunks(chunks, PREFIX, received) };
+}
+
+/** Highest status code the gRPC spec defines (UNAUTHENTICATED). */
+const MAX_KNOWN_CODE = 16;
+/** `Status = "grpc-status" 1*DIGIT` (gRPC over HTTP/2 spec): no sign, point, exponent, hex or blanks. */
+const STATUS_DIGITS = /^[0-9]+$/;
+
+/**
+ * The one reading of a child's `grpc-status`. Number() alone took '' as 0 (OK) and passed on NaN,
+ * -1 or 0.5, which then reached callers and the metrics `code` label. A value that is not 1*DIGIT
+ * (or is sent twice) is undefined: the child broke the protocol, as grpc-go's "malformed
+ * grpc-status". A well-formed code the spec does not define is UNKNOWN, as the spec has clients do.
+ */
+export function parseGrpcStatus(value: string | string[]): number | undefined {
+  if (typeof value !== 'string' || !STATUS_DIGITS.test(value)) return undefined;
+  const code = Number(value);
+  return code <= MAX_KNOWN_CODE ? code : GRPC.UNKNOWN;
+}
+
+/** A child's header value for an error message: JSON-quoted (control bytes escaped) and cut short, as the child picks its length. */
+function quoted(value: string | string[]): string {
+  const text = typeof value === 'string' ? value : value.join(', ');
+  return JSON.stringify(text.length > 32 ? `${text.slice(0, 32)}...` : text);
 }
 
 function malformed(details: string): UnaryResult {
