@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   UNKNOWN_MODEL: { http: 404, grpc: GRPC.NOT_FOUND, meaning: 'A status or metadata request names a node that is not in the graph.' },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GRPC.UNIMPLEMENTED, meaning: 'The path exists but not for this HTTP method.' },
   REQUEST_TIMEOUT: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, meaning: 'The client did not send the whole request in time.' },
-  PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request body is larger than `--max_body_bytes`.' },
+  PAYLOAD_TOO_LARGE: { http: 413, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request body is larger than `--max_body_bytes`, or decodes to more when the engine must undo its `Content-Encoding`.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The engine must read a body whose content type or content encoding it cannot decode.' },
   EXPECTATION_FAILED: { http: 417, grpc: GRPC.INVALID_ARGUMENT, meaning: 'The request has an `Expect` header other than `100-continue`.' },
   HEADERS_TOO_LARGE: { http: 431, grpc: GRPC.RESOURCE_EXHAUSTED, meaning: 'The request line and headers are larger than Node\'s limit (16 KiB unless `node --max-http-header-size` says otherwise).' },

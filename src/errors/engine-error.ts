@@ -81,12 +81,15 @@ export function toEngineError(err: unknown): EngineError {
 }
 
 /**
- * True for the errors that say a message could not be read (bad JSON, or bad protobuf): the caller's
- * fault when the message is the caller's request, the answering child's when a child produced it.
+ * True for the errors that say a message could not be read (bad JSON, bad protobuf, a content type
+ * or encoding the engine cannot decode, a body that decodes past its limit): the caller's fault
+ * when the message is the caller's request, the answering child's when a child produced it.
  */
 export function isUnreadableMessage(err: unknown): err is EngineError {
-  return err instanceof EngineError && (err.code === 'BAD_REQUEST_JSON' || err.code === 'BAD_REQUEST_PROTOBUF');
+  return err instanceof EngineError && UNREADABLE.has(err.code);
 }
+
+const UNREADABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['BAD_REQUEST_JSON', 'BAD_REQUEST_PROTOBUF', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE']);
 
 /**
  * `err` turned into the child's fault when it says a message could not be read and that message is

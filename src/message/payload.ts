@@ -43,6 +43,8 @@ export class Payload {
   #json: unknown;
   #parsed = false;
   #transcoded: Payload | undefined;
+  /** The most bytes its Content-Encoding may decode to (a caller's request: `--max_body_bytes`). */
+  #maxDecodedBytes = MAX_DECODED_BYTES;
 
   /**
    * `body`: one Buffer, or the chunks a large body arrived in. A chunk list is kept as is so that a
@@ -87,6 +89,17 @@ export class Payload {
    */
   static fromProto(body: Buffer | readonly Buffer[], type: SeldonMessageType, codec: ProtoCodec, origin?: string): Payload {
     return new Payload(body, PROTOBUF_CONTENT_TYPE, '', { type, codec }, origin);
+  }
+
+  /**
+   * A caller's request body as received (REST): its Content-Encoding may decode to at most
+   * `maxDecodedBytes`, the limit its bytes had on the wire, so a small compressed body cannot become
+   * a larger one than the engine would have accepted uncompressed.
+   */
+  static received(body: readonly Buffer[], contentType: string, contentEncoding: string, maxDecodedBytes: number): Payload {
+    const p = new Payload(body, contentType, contentEncoding);
+    p.#maxDecodedBytes = Math.min(maxDecodedBytes, MAX_DECODED_BYTES);
+    return p;
   }
 
   /** A JSON payload built by the engine itself (built-ins, errors). */
@@ -155,16 +168,23 @@ export class Payload {
     return p;
   }
 
-  /** The body with its Content-Encoding (gzip, deflate, br) undone, within a size bound. */
+  /**
+   * The body with its Content-Encoding (gzip, deflate, br) undone, within a size bound: past it,
+   * PAYLOAD_TOO_LARGE. zlib stops there, so a decompression bomb costs no more than a body of that
+   * size would (decoding is synchronous: the bound also bounds the time it holds the event loop).
+   */
   decodedBody(what = 'request body'): Buffer {
     const encoding = this.contentEncoding.toLowerCase();
     if (encoding === '' || encoding === 'identity') return this.body;
-    const options = { maxOutputLength: MAX_DECODED_BYTES };
+    const options = { maxOutputLength: this.#maxDecodedBytes };
     try {
       if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(this.body, options);
       if (encoding === 'deflate') return inflateSync(this.body, options);
       if (encoding === 'br') return brotliDecompressSync(this.body, options);
     } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw engineError('PAYLOAD_TOO_LARGE', `${what} decodes from ${encoding} to more than ${this.#maxDecodedBytes} bytes`);
+      }
       throw engineError('BAD_REQUEST_JSON', `${what} could not be decoded from ${encoding}: ${(err as Error).message}`);
     }
     throw engineError('UNSUPPORTED_MEDIA_TYPE', `${what} has Content-Encoding ${this.contentEncoding}, which the engine cannot decode`);

@@ -43,6 +43,8 @@ export function createRestServer(deps: HttpServerDeps): Server {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // Node checks the two timeouts above only this often (30 s by default, reliability.md 3.3).
     connectionsCheckingInterval: 1000,
+    // Node's own answer to an HTTP/1.1 request without Host is a bare 400; handle() gives the JSON one.
+    requireHostHeader: false,
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     try {
@@ -91,6 +93,12 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
   const headers = responseHeaders(req, puid, match, deps.config);
   if (deps.service.draining) res.shouldKeepAlive = false;
 
+  const badFraming = framingProblem(req);
+  if (badFraming !== undefined) {
+    res.shouldKeepAlive = false;
+    sendError(res, headers, engineError('BAD_REQUEST', badFraming));
+    return undefined;
+  }
   if (match === undefined) {
     sendError(res, headers, engineError('NOT_FOUND', `no route for ${method} ${url.slice(0, 200)}`));
     return undefined;
@@ -124,6 +132,20 @@ function handle(req: IncomingMessage, res: ServerResponse, routes: RouteTable, d
       serveGraph(req, res, headers, match, puid, started, deps);
       return undefined;
   }
+}
+
+/**
+ * What makes a request that Node's parser accepted unfit to serve: HTTP/1.1 without Host (RFC 9112
+ * section 3.2), or a transfer coding besides chunked, e.g. `gzip, chunked`: Node undoes only the
+ * chunked one and would hand over the body still gzipped, to be forwarded or parsed as it is.
+ */
+function framingProblem(req: IncomingMessage): string | undefined {
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) return 'an HTTP/1.1 request must have a Host header';
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+    return `Transfer-Encoding ${JSON.stringify(te.slice(0, 100))} is not supported; the only transfer coding the engine takes is chunked`;
+  }
+  return undefined;
 }
 
 /** A request whose `Expect` is not 100-continue: 417, with Seldon's headers and the JSON error. */
@@ -214,9 +236,9 @@ function recordServed(req: IncomingMessage, res: ServerResponse, match: RouteMat
 function answerOf(req: IncomingMessage, match: RouteMatch, ctx: CallContext, deps: HttpServerDeps): Promise<Payload> {
   switch (match.route.kind) {
     case 'predictions':
-      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.predict(requestPayload(req, body), ctx));
+      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.predict(requestPayload(req, body, deps.config.maxBodyBytes), ctx));
     case 'feedback':
-      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.feedback(requestPayload(req, body), ctx));
+      return readBody(req, deps.config.maxBodyBytes).then((body) => deps.service.feedback(requestPayload(req, body, deps.config.maxBodyBytes), ctx));
     case 'status':
       return deps.service.status(match.model, ctx);
     case 'metadata':
@@ -238,8 +260,9 @@ function lingerAfterRefusal(req: IncomingMessage, res: ServerResponse, draining:
   req.once('end', () => req.socket.end());
 }
 
-function requestPayload(req: IncomingMessage, body: Buffer[]): Payload {
-  return new Payload(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']));
+/** The request body as a payload; decoding its Content-Encoding is held to `--max_body_bytes` too. */
+function requestPayload(req: IncomingMessage, body: Buffer[], maxBodyBytes: number): Payload {
+  return Payload.received(body, headerValue(req.headers['content-type']), headerValue(req.headers['content-encoding']), maxBodyBytes);
 }
 
 /**
