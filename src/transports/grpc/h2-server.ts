@@ -11,6 +11,20 @@ type Route =
   | { readonly kind: 'unary'; readonly handler: UnaryHandler }
   | { readonly kind: 'bidi'; readonly method: MethodDefinition<unknown, unknown>; readonly handler: handleBidiStreamingCall<unknown, unknown> };
 
+/** How long a connection may hold a file descriptor without making calls; each one left out is off. */
+export interface ConnectionTimeouts {
+  /**
+   * A connection that has not completed the HTTP/2 handshake (client preface and SETTINGS; over
+   * TLS, also the TLS handshake) within this is dropped: it would hold a file descriptor for ever.
+   */
+  readonly handshakeMs?: number;
+  /**
+   * A connection with no call open for this long is closed gracefully (GOAWAY, then close: a client
+   * opens a new one for its next call), as grpc-go's MaxConnectionIdle and Go's IdleTimeout do.
+   */
+  readonly idleMs?: number;
+}
+
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
@@ -36,11 +50,13 @@ export class GrpcH2Server implements GracefulServer {
   readonly #deadlines = new Deadlines();
   readonly #servers: Array<Http2Server | Http2SecureServer> = [];
   readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #timeouts: ConnectionTimeouts;
   /** Settles once every listener closed (tryShutdown may be called more than once). */
   #closed: Promise<void> | undefined;
 
-  constructor(maxMessageBytes: number) {
+  constructor(maxMessageBytes: number, timeouts: ConnectionTimeouts = {}) {
     this.#limits = { receive: maxMessageBytes, send: maxMessageBytes };
+    this.#timeouts = timeouts;
   }
 
   /** Serves a unary method, bytes in and out. */
@@ -61,7 +77,9 @@ export class GrpcH2Server implements GracefulServer {
   /** Binds a listener; resolves with its port (the one chosen for port 0). */
   listen(options: ListenOptions): Promise<number> {
     const settings = { maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER, settings: { initialWindowSize: WINDOW_BYTES } };
-    const server = options.tls === undefined ? createServer(settings) : createSecureServer({ ...settings, cert: options.tls.cert, key: options.tls.key });
+    // A TLS connection becomes a session only after its TLS handshake: tls.Server bounds that one (default 120 s).
+    const tlsHandshake = this.#timeouts.handshakeMs === undefined ? {} : { handshakeTimeout: this.#timeouts.handshakeMs };
+    const server = options.tls === undefined ? createServer(settings) : createSecureServer({ ...settings, ...tlsHandshake, cert: options.tls.cert, key: options.tls.key });
     server.on('session', (session: ServerHttp2Session) => this.#onSession(session));
     server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.#onStream(stream, headers));
     this.#servers.push(server);
@@ -93,10 +111,40 @@ export class GrpcH2Server implements GracefulServer {
 
   #onSession(session: ServerHttp2Session): void {
     this.#sessions.add(session);
-    session.once('close', () => this.#sessions.delete(session));
     // A broken connection is the caller's; its calls see 'close'. Without a listener it would throw.
     session.on('error', ignore);
     session.setLocalWindowSize(WINDOW_BYTES);
+    const { handshakeMs, idleMs } = this.#timeouts;
+    // Unref'd, and cleared with the session: they never hold the process or delay a shutdown.
+    const handshake = handshakeMs === undefined ? undefined : setTimeout(() => session.destroy(), handshakeMs).unref();
+    let idle: NodeJS.Timeout | undefined;
+    let open = 0;
+    if (idleMs !== undefined) {
+      // One timer per connection, restarted (refresh(): no new timer) each time its last call ends,
+      // rather than set and cleared around every call. A call open when it fires (one longer than
+      // idleMs) keeps the connection; the timer starts again when that call ends.
+      const onStreamClose = (): void => {
+        if (--open === 0) idle?.refresh();
+      };
+      session.on('stream', (stream: ServerHttp2Stream) => {
+        open++;
+        stream.on('close', onStreamClose); // 'close' comes once: on() spares once()'s wrapper per call
+      });
+    }
+    // The client's SETTINGS frame follows its preface: the handshake is done, the connection now idle.
+    session.once('remoteSettings', () => {
+      clearTimeout(handshake);
+      if (idleMs !== undefined && !session.closed && !session.destroyed) {
+        idle = setTimeout(() => {
+          if (open === 0) session.close();
+        }, idleMs).unref();
+      }
+    });
+    session.once('close', () => {
+      this.#sessions.delete(session);
+      clearTimeout(handshake);
+      clearTimeout(idle);
+    });
   }
 
   #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {

@@ -36,7 +36,9 @@ type Handler = (request: readonly Buffer[], ctx: CallContext) => Promise<Buffer 
  */
 export function createGrpcServer(deps: GrpcServerDeps): GrpcH2Server {
   const { codec, service } = deps;
-  const server = new GrpcH2Server(deps.config.annotations.grpcMaxMessageSize);
+  // REST's --headers_timeout and --keepalive_timeout bound gRPC connections too: one that never
+  // finishes its HTTP/2 handshake, or stays without calls, would otherwise hold a file descriptor for ever.
+  const server = new GrpcH2Server(deps.config.annotations.grpcMaxMessageSize, { handshakeMs: deps.config.headersTimeoutMs, idleMs: deps.config.keepAliveTimeoutMs });
   const request = (type: SeldonMessageType, bytes: readonly Buffer[]): Payload => {
     try {
       codec.check(type, bytes);
