@@ -84,23 +84,24 @@ export async function runGraphBench(options: GraphBenchOptions): Promise<BenchRe
     const label = `${options.transport} c=${options.connections}`;
     const metrics = metricsUrl(options, engine);
     const service = options.transport === 'rest' ? 'predictions' : ENGINE_GRPC_METHOD;
-    let before: EngineTimeSample | undefined;
     let note = metrics === undefined ? 'the engine time needs its REST port for /metrics: not known for a gRPC --engine-port' : undefined;
+    /** The engine's sample now; undefined (with the reason in `note`) when its metrics cannot be read. */
+    const scrape = (): Promise<EngineTimeSample | undefined> =>
+      metrics === undefined
+        ? Promise.resolve(undefined)
+        : scrapeEngineTime(metrics, service).catch((err: unknown) => {
+            note = `no engine time: ${(err as Error).message}`;
+            return undefined;
+          });
+    let before: EngineTimeSample | undefined;
     const afterWarmup = async (): Promise<void> => {
-      if (metrics === undefined) return;
-      before = await scrapeEngineTime(metrics, service).catch((err: unknown) => {
-        note = `no engine time: ${(err as Error).message}`;
-        return undefined;
-      });
+      before = await scrape();
     };
     const [measured] = await measure({ paths: [path], warmupSec, rounds, durationSec: options.durationSec, label, afterWarmup, ...(progress === undefined ? {} : { progress }) });
     options.signal?.throwIfAborted();
     let engineTime: EngineTime | undefined;
-    if (metrics !== undefined && before !== undefined) {
-      const after = await scrapeEngineTime(metrics, service).catch((err: unknown) => {
-        note = `no engine time: ${(err as Error).message}`;
-        return undefined;
-      });
+    if (before !== undefined) {
+      const after = await scrape();
       engineTime = after === undefined ? undefined : engineTimeBetween(before, after);
       if (after !== undefined && engineTime === undefined) note = `no engine time: its metrics recorded no ${service} request in the measured windows`;
     }
